@@ -1,0 +1,119 @@
+"""The after-sales records, for platform staff. Nothing here edits a request's state: every
+state change goes through the services (rulings have their own screens in ``disputes``)."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    AfterSalesRequest,
+    Evidence,
+    LedgerEntry,
+    Message,
+    Proposal,
+    RequestEvent,
+    Shipment,
+)
+
+
+class ReadOnlyAdminMixin:
+    """For records that are history: shown in full, never added, changed or deleted here."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
+    extra = 0
+    show_change_link = True
+
+
+class EventInline(ReadOnlyInline):
+    model = RequestEvent
+    fields = ["created_at", "actor_role", "actor", "action", "from_state", "to_state", "note"]
+
+
+class MessageInline(ReadOnlyInline):
+    model = Message
+    fields = ["created_at", "author_role", "author", "body"]
+
+
+class ProposalInline(ReadOnlyInline):
+    model = Proposal
+    fields = ["version", "kind", "refund_amount", "compensation_amount", "status", "note"]
+
+
+class ShipmentInline(ReadOnlyInline):
+    model = Shipment
+    fields = ["purpose", "carrier", "tracking_number", "shipped_at", "received_at"]
+
+
+class EvidenceInline(ReadOnlyInline):
+    model = Evidence
+    fields = ["created_at", "uploader_role", "media_type", "original_name", "size"]
+
+
+class LedgerInline(ReadOnlyInline):
+    model = LedgerEntry
+    fields = ["type", "amount", "status", "payment_method", "attempts", "paid_at"]
+
+
+@admin.register(AfterSalesRequest)
+class AfterSalesRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "id", "order", "order_item", "kind", "reason", "state", "refund_amount", "due_at",
+        "shop", "buyer", "created_at",
+    ]
+    list_filter = ["state", "kind", "reason", "shop", "due_action", "created_at"]
+    search_fields = ["=id", "order__number", "buyer__username", "order_item__title"]
+    list_select_related = ["order", "order_item", "shop", "buyer"]
+    date_hierarchy = "created_at"
+    inlines = [
+        EventInline, MessageInline, ProposalInline, ShipmentInline, EvidenceInline, LedgerInline,
+    ]
+
+
+@admin.register(RequestEvent)
+class RequestEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "request", "actor_role", "actor", "action", "from_state", "to_state"]
+    list_filter = ["action", "actor_role", "to_state"]
+    search_fields = ["=request__id", "actor__username", "note"]
+    list_select_related = ["request__order_item", "actor"]
+
+
+class PayoutStatusFilter(admin.SimpleListFilter):
+    title = _("payout")
+    parameter_name = "payout"
+
+    def lookups(self, request, model_admin):
+        return [("flagged", _("failed — needs staff")), ("pending", _("pending"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "flagged":
+            return queryset.filter(status=LedgerEntry.Status.FAILED)
+        if self.value() == "pending":
+            return queryset.filter(status=LedgerEntry.Status.PENDING)
+        return queryset
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "created_at", "request", "type", "amount", "payment_method", "status", "attempts",
+        "last_error",
+    ]
+    list_filter = [PayoutStatusFilter, "type", "payment_method"]
+    search_fields = ["=request__id", "idempotency_key", "request__order__number"]
+    list_select_related = ["request__order_item"]
+
+
+@admin.register(Message, Shipment, Proposal, Evidence)
+class HistoryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["__str__", "request"]
+    list_select_related = ["request__order_item"]
+    search_fields = ["=request__id"]

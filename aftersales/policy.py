@@ -1,0 +1,210 @@
+"""Who may ask for what, and until when (SPEC §3 and §5).
+
+The platform rules, in one place:
+
+* Before delivery only a refund (仅退款) makes sense: the buyer changed their mind, or the
+  parcel never arrived.
+* After delivery, no-reason requests (七天无理由) are open for the shop's no-reason window;
+  requests the seller is responsible for (quality, not as described, …) for the shop's
+  quality window; repairs for the warranty period. A shop may lengthen each window, never
+  shorten it.
+* One open request per item; quantities and amounts add up across requests on the item.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_DOWN, Decimal
+
+from django.db.models import Sum
+from django.utils.translation import gettext_lazy as _
+
+from orders.models import OrderItem
+
+from .errors import Ineligible
+from .models import OPEN_STATES, AfterSalesRequest, Kind, Reason, State
+
+CENT = Decimal("0.01")
+
+NO_REASON = (Reason.CHANGED_MIND, Reason.WRONG_SIZE)
+SELLER_FAULT_WITH_GOODS = (
+    Reason.QUALITY_PROBLEM,
+    Reason.NOT_AS_DESCRIBED,
+    Reason.WRONG_ITEM,
+    Reason.DAMAGED_IN_TRANSIT,
+    Reason.MISSING_PARTS,
+)
+
+# Which reasons fit which kind, once the goods were delivered.
+REASONS_AFTER_DELIVERY: dict[Kind, tuple[Reason, ...]] = {
+    Kind.REFUND_ONLY: (*SELLER_FAULT_WITH_GOODS, Reason.NOT_RECEIVED),
+    Kind.RETURN_REFUND: (*NO_REASON, *SELLER_FAULT_WITH_GOODS),
+    Kind.EXCHANGE: (Reason.WRONG_SIZE, *SELLER_FAULT_WITH_GOODS),
+    Kind.REPAIR: (Reason.QUALITY_PROBLEM, Reason.DAMAGED_IN_TRANSIT),
+}
+REASONS_NOT_SHIPPED = NO_REASON
+REASONS_IN_TRANSIT = (*NO_REASON, Reason.NOT_RECEIVED)
+
+# 售后指导: what to describe and which evidence helps, shown as the buyer picks a reason.
+GUIDANCE: dict[Reason, str] = {
+    Reason.CHANGED_MIND: _(
+        "No reason is needed within the no-reason window. The goods must come back unused, "
+        "with tags and packaging; you pay the return shipping."
+    ),
+    Reason.WRONG_SIZE: _(
+        "Say which size or variant you need. Keep the tags on; you pay the return shipping "
+        "unless the shop covers it."
+    ),
+    Reason.QUALITY_PROBLEM: _(
+        "Describe the fault and when it appears. Photos or a short video of the fault help "
+        "most. The seller pays the return shipping."
+    ),
+    Reason.NOT_AS_DESCRIBED: _(
+        "Say what differs from the listing (colour, size, material, function). A photo next "
+        "to the listing's picture or a tape measure helps."
+    ),
+    Reason.WRONG_ITEM: _(
+        "Photograph the item you received and its label or SKU, so the seller can see what "
+        "was sent."
+    ),
+    Reason.DAMAGED_IN_TRANSIT: _(
+        "Photograph the outer box, the damage and the shipping label. Evidence taken at "
+        "unpacking is strongest."
+    ),
+    Reason.MISSING_PARTS: _(
+        "List what is missing and photograph everything that was in the box."
+    ),
+    Reason.NOT_RECEIVED: _(
+        "Check the tracking first. Say when you last saw an update; a screenshot of the "
+        "tracking page helps."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ItemStanding:
+    """What a buyer may do with one order item right now, for the "my orders" page."""
+
+    kinds: tuple[Kind, ...]
+    quantity_left: int
+    refundable: Decimal
+    why_not: str = ""
+
+
+def reasons_for(item: OrderItem, kind: Kind) -> tuple[Reason, ...]:
+    if item.delivered_at is not None:
+        return REASONS_AFTER_DELIVERY[kind]
+    if kind != Kind.REFUND_ONLY:
+        return ()
+    return REASONS_IN_TRANSIT if item.shipped_at else REASONS_NOT_SHIPPED
+
+
+def window_days(item: OrderItem, kind: Kind, reason: Reason) -> int:
+    shop = item.order.shop
+    if kind == Kind.REPAIR:
+        return shop.warranty_days
+    if Reason(reason).is_no_reason:
+        return shop.no_reason_return_days
+    return shop.seller_fault_return_days
+
+
+def window_ends_at(item: OrderItem, kind: Kind, reason: Reason) -> datetime | None:
+    """When the window for this kind and reason closes; ``None`` while there is no window yet."""
+    if item.delivered_at is None:
+        return None
+    return item.delivered_at + timedelta(days=window_days(item, kind, reason))
+
+
+def open_reasons(item: OrderItem, kind: Kind, *, now: datetime) -> tuple[Reason, ...]:
+    return tuple(
+        reason
+        for reason in reasons_for(item, kind)
+        if (end := window_ends_at(item, kind, reason)) is None or now <= end
+    )
+
+
+def quantity_settled(item: OrderItem) -> int:
+    """Units already refunded by earlier requests: they cannot be asked for again."""
+    return (
+        item.aftersales_requests.filter(state=State.REFUNDED).aggregate(n=Sum("quantity"))["n"]
+        or 0
+    )
+
+
+def max_refund(item: OrderItem, *, quantity: int, quantity_left: int) -> Decimal:
+    """The most a request for ``quantity`` units may ask back.
+
+    The item's share for those units, never more than is still refundable; the last units
+    take whatever remains, so rounding never leaves cents behind.
+    """
+    if quantity >= quantity_left:
+        return item.refundable_amount
+    share = (item.amount_paid * quantity / item.quantity).quantize(CENT, rounding=ROUND_DOWN)
+    return min(share, item.refundable_amount)
+
+
+def standing(item: OrderItem, *, now: datetime, quantity_settled_: int | None = None) -> ItemStanding:
+    quantity_left = item.quantity - (
+        quantity_settled(item) if quantity_settled_ is None else quantity_settled_
+    )
+    refundable = item.refundable_amount
+    kinds = tuple(kind for kind in Kind if open_reasons(item, kind, now=now))
+    if not refundable and not quantity_left:
+        return ItemStanding((), 0, refundable, str(_("Fully refunded.")))
+    if not quantity_left or not refundable:
+        kinds = tuple(k for k in kinds if not Kind(k).is_money)
+    if not kinds:
+        why = (
+            _("The after-sales window has passed.")
+            if item.delivered_at
+            else _("Fully refunded.")
+        )
+        return ItemStanding((), quantity_left, refundable, str(why))
+    return ItemStanding(kinds, quantity_left, refundable)
+
+
+def check_eligibility(
+    item: OrderItem,
+    *,
+    kind: str,
+    reason: str,
+    quantity: int,
+    refund_amount: Decimal,
+    now: datetime,
+    replacing: AfterSalesRequest | None = None,
+) -> None:
+    """Raise :class:`Ineligible` with the buyer-facing reason if this request may not be filed.
+
+    ``replacing`` is the request being revised, which does not count as another open request.
+    """
+    open_requests = item.aftersales_requests.filter(state__in=OPEN_STATES)
+    if replacing is not None:
+        open_requests = open_requests.exclude(pk=replacing.pk)
+    if open_requests.exists():
+        raise Ineligible(_("This item already has an after-sales request in progress."))
+
+    kind, reason = Kind(kind), Reason(reason)
+    if reason not in reasons_for(item, kind):
+        raise Ineligible(
+            _("“%(reason)s” does not apply to a “%(kind)s” request for this item.")
+            % {"reason": reason.label, "kind": kind.label}
+        )
+    end = window_ends_at(item, kind, reason)
+    if end is not None and now > end:
+        raise Ineligible(
+            _("The window for this request closed %(days)s days after delivery.")
+            % {"days": window_days(item, kind, reason)}
+        )
+
+    quantity_left = item.quantity - quantity_settled(item)
+    if quantity < 1 or quantity > quantity_left:
+        raise Ineligible(
+            _("You can ask for between 1 and %(left)s of this item.") % {"left": quantity_left}
+        )
+    if kind.is_money:
+        limit = max_refund(item, quantity=quantity, quantity_left=quantity_left)
+        if refund_amount <= 0 or refund_amount > limit:
+            raise Ineligible(
+                _("The refund must be more than ¥0.00 and at most ¥%(limit)s.") % {"limit": limit}
+            )
+    elif refund_amount:
+        raise Ineligible(_("An exchange or repair does not refund money."))

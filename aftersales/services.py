@@ -1,0 +1,697 @@
+"""Every change to an after-sales request, one function per action (SPEC §4).
+
+Each action runs in one transaction and in this order: lock the request row, check that the
+actor may take the action, call the model's transition, set the next deadline, save, append
+the event, attach evidence, and register what must happen after commit (notifications,
+payouts). A stale page or a double click finds the row already moved on and gets
+:class:`StaleAction`; nothing changes.
+"""
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from functools import partial
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import TransitionNotAllowed
+
+from orders.models import OrderItem, ReturnAddress
+
+from . import deadlines, policy
+from .actors import SYSTEM, Actor, role_of
+from .errors import ActionNotAllowed, AfterSalesError, Ineligible, RefundLimitExceeded, StaleAction
+from .evidence import PreparedFile
+from .models import (
+    AfterSalesRequest,
+    Evidence,
+    Kind,
+    LedgerEntry,
+    Message,
+    Proposal,
+    RequestEvent,
+    Role,
+    Shipment,
+    State,
+)
+from .shipping import normalize_tracking_number, tracking_error
+
+BUYER = frozenset({Role.BUYER})
+SELLER = frozenset({Role.SELLER})
+SELLER_OR_SYSTEM = frozenset({Role.SELLER, Role.SYSTEM})
+BUYER_OR_SYSTEM = frozenset({Role.BUYER, Role.SYSTEM})
+SYSTEM_ONLY = frozenset({Role.SYSTEM})
+PARTIES = frozenset({Role.BUYER, Role.SELLER, Role.STAFF})
+
+
+class InvalidInput(AfterSalesError):
+    """Input the form should have caught (a tracking number, an amount); nothing was saved."""
+
+
+# --- the one path every transition takes -----------------------------------------------------
+
+
+def _lock(request: AfterSalesRequest) -> AfterSalesRequest:
+    return (
+        AfterSalesRequest.objects.select_for_update(of=("self",))
+        .select_related("order_item", "order", "shop")
+        .get(pk=request.pk)
+    )
+
+
+def _check_role(actor: Actor, request: AfterSalesRequest, roles: frozenset[Role]) -> Role:
+    role = role_of(actor, request)
+    if role not in roles:
+        raise ActionNotAllowed()
+    return role
+
+
+def _log(
+    request: AfterSalesRequest,
+    *,
+    actor: Actor,
+    role: Role,
+    action: str,
+    from_state: str,
+    note: str = "",
+    now: datetime,
+) -> RequestEvent:
+    return RequestEvent.objects.create(
+        request=request,
+        actor=None if actor is SYSTEM else actor,
+        actor_role=role,
+        action=action,
+        from_state=from_state,
+        to_state=request.state,
+        note=note,
+        created_at=now,
+    )
+
+
+def _store_evidence(
+    request: AfterSalesRequest,
+    files: Sequence[PreparedFile],
+    *,
+    uploader: Actor,
+    role: Role,
+    event: RequestEvent | None = None,
+    message: Message | None = None,
+) -> None:
+    for prepared in files:
+        evidence = Evidence(
+            request=request,
+            uploaded_by=uploader,
+            uploader_role=role,
+            event=event,
+            message=message,
+            media_type=prepared.media_type,
+            original_name=prepared.original_name,
+            content_type=prepared.content_type,
+            size=prepared.size,
+        )
+        evidence.file.save(prepared.content.name, prepared.content, save=False)
+        if prepared.thumbnail is not None:
+            evidence.thumbnail.save(prepared.thumbnail.name, prepared.thumbnail, save=False)
+        evidence.save()
+
+
+def _after_commit(event: RequestEvent) -> None:
+    from .tasks import announce_transition
+
+    transaction.on_commit(partial(announce_transition.delay, event.pk))
+
+
+def apply_transition(
+    request: AfterSalesRequest,
+    *,
+    actor: Actor,
+    roles: frozenset[Role],
+    action: str,
+    apply: Callable[[AfterSalesRequest], None],
+    states: Sequence[str] | None = None,
+    note: str = "",
+    files: Sequence[PreparedFile] = (),
+    now: datetime | None = None,
+    then: Callable[[AfterSalesRequest, RequestEvent], None] | None = None,
+) -> AfterSalesRequest:
+    """Lock, check, transition, schedule the next deadline, save, log, and defer side effects.
+
+    ``states`` narrows where this actor may take the action when the model's transition
+    allows more sources (the buyer escalates only a rejection; the system also escalates
+    what sat past its deadline). ``then`` runs inside the transaction after the event is
+    written: money movements and rows that belong to the action.
+    """
+    now = now or timezone.now()
+    request = _lock(request)
+    role = _check_role(actor, request, roles)
+    if states is not None and request.state not in states:
+        raise StaleAction()
+    from_state = request.state
+    try:
+        apply(request)
+    except TransitionNotAllowed as exc:
+        raise StaleAction() from exc
+    request.due_at, request.due_action = deadlines.next_deadline(request, now=now)
+    request.reminded_at = None
+    if not request.is_open:
+        request.finished_at = now
+    request.save()
+    event = _log(
+        request, actor=actor, role=role, action=action, from_state=from_state, note=note, now=now
+    )
+    _store_evidence(request, files, uploader=actor, role=role, event=event)
+    if then is not None:
+        then(request, event)
+    _after_commit(event)
+    return request
+
+
+# --- money ---------------------------------------------------------------------------------
+
+
+def _record_money(
+    request: AfterSalesRequest, *, type: str, amount: Decimal, key: str
+) -> LedgerEntry | None:
+    """Write one ledger row; for refunds, raise the item's refunded total under its check.
+
+    The item row is locked first, so of two concurrent refunds the second sees the first's
+    total and gets :class:`RefundLimitExceeded`; the database check constraint on
+    ``OrderItem.refunded_amount`` refuses an overdraft even from code that forgets the lock.
+    """
+    if amount <= 0:
+        return None
+    item = OrderItem.objects.select_for_update().select_related("order").get(
+        pk=request.order_item_id
+    )
+    if type == LedgerEntry.Type.REFUND:
+        if amount > item.refundable_amount:
+            raise RefundLimitExceeded()
+        try:
+            with transaction.atomic():
+                OrderItem.objects.filter(pk=item.pk).update(
+                    refunded_amount=F("refunded_amount") + amount
+                )
+        except IntegrityError as exc:
+            raise RefundLimitExceeded() from exc
+    entry = LedgerEntry.objects.create(
+        request=request,
+        order_item=item,
+        type=type,
+        amount=amount,
+        payment_method=item.order.payment_method,
+        idempotency_key=key,
+    )
+    from .tasks import pay_out
+
+    transaction.on_commit(partial(pay_out.delay, entry.pk))
+    return entry
+
+
+def settle_money(
+    request: AfterSalesRequest, event: RequestEvent, compensation: Decimal = Decimal(0)
+) -> None:
+    """Pay the request's agreed refund, plus any compensation. One key each per request: a
+    request is refunded at most once, so a second call is refused by the unique key."""
+    _record_money(
+        request,
+        type=LedgerEntry.Type.REFUND,
+        amount=request.refund_amount,
+        key=f"request-{request.pk}-refund",
+    )
+    _record_money(
+        request,
+        type=LedgerEntry.Type.COMPENSATION,
+        amount=compensation,
+        key=f"request-{request.pk}-compensation",
+    )
+
+
+def refund_if_refunded(request: AfterSalesRequest, event: RequestEvent) -> None:
+    if request.state == State.REFUNDED:
+        settle_money(request, event)
+
+
+# --- the buyer files a request ---------------------------------------------------------------
+
+
+@transaction.atomic
+def submit_request(
+    *,
+    buyer: Actor,
+    order_item: OrderItem,
+    kind: str,
+    reason: str,
+    quantity: int,
+    refund_amount: Decimal,
+    description: str,
+    files: Sequence[PreparedFile] = (),
+    now: datetime | None = None,
+) -> AfterSalesRequest:
+    """File a request. The item row is locked so two submissions cannot both pass the checks."""
+    now = now or timezone.now()
+    item = OrderItem.objects.select_for_update().select_related("order__shop").get(pk=order_item.pk)
+    order = item.order
+    if getattr(buyer, "pk", None) != order.buyer_id:
+        raise ActionNotAllowed()
+    if not Kind(kind).is_money:
+        refund_amount = Decimal("0.00")
+    policy.check_eligibility(
+        item, kind=kind, reason=reason, quantity=quantity, refund_amount=refund_amount, now=now
+    )
+    request = AfterSalesRequest(
+        order_item=item,
+        order=order,
+        buyer=buyer,
+        shop=order.shop,
+        kind=kind,
+        reason=reason,
+        quantity=quantity,
+        refund_amount=refund_amount,
+        description=description,
+    )
+    request.due_at, request.due_action = deadlines.next_deadline(request, now=now)
+    try:
+        with transaction.atomic():
+            request.save()
+    except IntegrityError as exc:  # the open-request constraint, if a race slipped past
+        raise Ineligible(_("This item already has an after-sales request in progress.")) from exc
+    event = _log(
+        request, actor=buyer, role=Role.BUYER, action="submit", from_state="", now=now
+    )
+    _store_evidence(request, files, uploader=buyer, role=Role.BUYER, event=event)
+    _after_commit(event)
+    return request
+
+
+@transaction.atomic
+def resubmit_request(
+    *,
+    request: AfterSalesRequest,
+    actor: Actor,
+    kind: str,
+    reason: str,
+    quantity: int,
+    refund_amount: Decimal,
+    description: str,
+    files: Sequence[PreparedFile] = (),
+    now: datetime | None = None,
+) -> AfterSalesRequest:
+    """Revise a rejected request and send it to the seller again (修改申请)."""
+    now = now or timezone.now()
+    if not Kind(kind).is_money:
+        refund_amount = Decimal("0.00")
+
+    def apply(req: AfterSalesRequest) -> None:
+        if req.state == State.REJECTED:
+            policy.check_eligibility(
+                req.order_item, kind=kind, reason=reason, quantity=quantity,
+                refund_amount=refund_amount, now=now, replacing=req,
+            )
+        req.resubmit(
+            kind=kind, reason=reason, quantity=quantity,
+            refund_amount=refund_amount, description=description,
+        )
+
+    return apply_transition(
+        request, actor=actor, roles=BUYER, action="resubmit", apply=apply, files=files, now=now
+    )
+
+
+@transaction.atomic
+def withdraw_request(
+    *, request: AfterSalesRequest, actor: Actor, now: datetime | None = None
+) -> AfterSalesRequest:
+    return apply_transition(
+        request, actor=actor, roles=BUYER, action="withdraw",
+        apply=lambda req: req.withdraw(), now=now,
+    )
+
+
+# --- the seller answers --------------------------------------------------------------------
+
+
+def _return_address_text(request: AfterSalesRequest, address: ReturnAddress | None) -> str:
+    """The address the goods go back to: the chosen one of this shop, or the shop's default."""
+    if address is None:
+        address = request.shop.default_return_address
+    elif address.shop_id != request.shop_id:
+        raise ActionNotAllowed(_("That return address belongs to another shop."))
+    if address is None:
+        raise InvalidInput(_("The shop has no return address yet. Add one before approving."))
+    return str(address)
+
+
+@transaction.atomic
+def approve_request(
+    *,
+    request: AfterSalesRequest,
+    actor: Actor,
+    return_address: ReturnAddress | None = None,
+    now: datetime | None = None,
+) -> AfterSalesRequest:
+    """Approve as asked. A refund-only request is refunded at once; others await the goods.
+
+    The system approves requests the seller left past the response deadline, with the shop's
+    default return address.
+    """
+
+    def apply(req: AfterSalesRequest) -> None:
+        address = (
+            _return_address_text(req, return_address) if Kind(req.kind).needs_goods_back else ""
+        )
+        req.approve(return_address=address)
+
+    return apply_transition(
+        request, actor=actor, roles=SELLER_OR_SYSTEM, action="approve", apply=apply,
+        now=now, then=refund_if_refunded,
+    )
+
+
+@transaction.atomic
+def propose_solution(
+    *,
+    request: AfterSalesRequest,
+    actor: Actor,
+    kind: str,
+    refund_amount: Decimal,
+    compensation_amount: Decimal,
+    note: str,
+    now: datetime | None = None,
+) -> AfterSalesRequest:
+    """Offer the buyer another solution: a partial refund with or without the goods coming
+    back, compensation, or another kind of service. Money offers are bounded like requests."""
+    kind = Kind(kind)
+    refund_amount = refund_amount if kind.is_money else Decimal("0.00")
+    if compensation_amount and kind != Kind.REFUND_ONLY:
+        raise InvalidInput(_("Compensation can only be offered with a refund that keeps the goods."))
+
+    def apply(req: AfterSalesRequest) -> None:
+        item = req.order_item
+        limit = item.refundable_amount
+        if refund_amount > limit or compensation_amount > item.amount_paid:
+            raise InvalidInput(
+                _("Amounts may not exceed what the buyer paid for the item (¥%(limit)s).")
+                % {"limit": item.amount_paid if refund_amount <= limit else limit}
+            )
+        if kind.is_money and refund_amount + compensation_amount <= 0:
+            raise InvalidInput(_("A money offer needs an amount above ¥0.00."))
+        if kind == Kind.RETURN_REFUND and refund_amount <= 0:
+            raise InvalidInput(_("A return needs a refund above ¥0.00."))
+        req.propose()
+
+    def record(req: AfterSalesRequest, event: RequestEvent) -> None:
+        last = req.proposals.order_by("-version").values_list("version", flat=True).first() or 0
+        Proposal.objects.create(
+            request=req,
+            version=last + 1,
+            proposed_by=actor,
+            kind=kind,
+            refund_amount=refund_amount,
+            compensation_amount=compensation_amount,
+            note=note,
+        )
+
+    return apply_transition(
+        request, actor=actor, roles=SELLER, action="propose", apply=apply, note=note,
+        now=now, then=record,
+    )
+
+
+@transaction.atomic
+def reject_request(
+    *,
+    request: AfterSalesRequest,
+    actor: Actor,
+    reason: str,
+    files: Sequence[PreparedFile] = (),
+    now: datetime | None = None,
+) -> AfterSalesRequest:
+    if not reason.strip():
+        raise InvalidInput(_("Say why you reject the request."))
+    return apply_transition(
+        request, actor=actor, roles=SELLER, action="reject",
+        apply=lambda req: req.reject(), note=reason, files=files, now=now,
+    )
+
+
+# --- the buyer answers a proposal ------------------------------------------------------------
+
+
+def _pending_proposal(request: AfterSalesRequest) -> Proposal:
+    proposal = request.proposals.filter(status=Proposal.Status.PENDING).order_by("-version").first()
+    if proposal is None:
+        raise StaleAction()
+    return proposal
+
+
+@transaction.atomic
+def accept_proposal(
+    *, request: AfterSalesRequest, actor: Actor, now: datetime | None = None
+) -> AfterSalesRequest:
+    """Take the seller's offer. The request becomes the proposal's kind and amount."""
+    now = now or timezone.now()
+    accepted: list[Proposal] = []
+
+    def apply(req: AfterSalesRequest) -> None:
+        proposal = _pending_proposal(req)
+        address = _return_address_text(req, None) if Kind(proposal.kind).needs_goods_back else ""
+        req.accept_proposal(
+            kind=proposal.kind, refund_amount=proposal.refund_amount, return_address=address
+        )
+        accepted.append(proposal)
+
+    def settle(req: AfterSalesRequest, event: RequestEvent) -> None:
+        proposal = accepted[0]
+        Proposal.objects.filter(pk=proposal.pk).update(
+            status=Proposal.Status.ACCEPTED, answered_at=now
+        )
+        if req.state == State.REFUNDED:
+            settle_money(req, event, compensation=proposal.compensation_amount)
+
+    return apply_transition(
+        request, actor=actor, roles=BUYER, action="accept_proposal", apply=apply,
+        now=now, then=settle,
+    )
+
+
+@transaction.atomic
+def decline_proposal(
+    *, request: AfterSalesRequest, actor: Actor, note: str = "", now: datetime | None = None
+) -> AfterSalesRequest:
+    now = now or timezone.now()
+
+    def apply(req: AfterSalesRequest) -> None:
+        req.decline_proposal()
+
+    def record(req: AfterSalesRequest, event: RequestEvent) -> None:
+        req.proposals.filter(status=Proposal.Status.PENDING).update(
+            status=Proposal.Status.DECLINED, answered_at=now
+        )
+
+    return apply_transition(
+        request, actor=actor, roles=BUYER, action="decline_proposal", apply=apply,
+        note=note, now=now, then=record,
+    )
+
+
+# --- goods travelling ------------------------------------------------------------------------
+
+
+def _checked_tracking(carrier: str, tracking_number: str) -> str:
+    if error := tracking_error(carrier, tracking_number):
+        raise InvalidInput(error)
+    return normalize_tracking_number(tracking_number)
+
+
+def _ship(
+    request: AfterSalesRequest,
+    *,
+    actor: Actor,
+    roles: frozenset[Role],
+    action: str,
+    purpose: str,
+    carrier: str,
+    tracking_number: str,
+    apply: Callable[[AfterSalesRequest], None],
+    now: datetime | None,
+) -> AfterSalesRequest:
+    number = _checked_tracking(carrier, tracking_number)
+
+    def record(req: AfterSalesRequest, event: RequestEvent) -> None:
+        Shipment.objects.create(
+            request=req, purpose=purpose, carrier=carrier, tracking_number=number,
+            shipped_by=actor,
+        )
+
+    return apply_transition(
+        request, actor=actor, roles=roles, action=action, apply=apply, now=now, then=record,
+        note=f"{carrier} {number}",
+    )
+
+
+@transaction.atomic
+def ship_return(
+    *,
+    request: AfterSalesRequest,
+    actor: Actor,
+    carrier: str,
+    tracking_number: str,
+    now: datetime | None = None,
+) -> AfterSalesRequest:
+    return _ship(
+        request, actor=actor, roles=BUYER, action="ship_return",
+        purpose=Shipment.Purpose.RETURN, carrier=carrier, tracking_number=tracking_number,
+        apply=lambda req: req.ship_return(), now=now,
+    )
+
+
+def _mark_received(purpose: str, now: datetime | None) -> Callable:
+    def record(req: AfterSalesRequest, event: RequestEvent) -> None:
+        req.shipments.filter(purpose=purpose, received_at__isnull=True).update(
+            received_at=now or timezone.now()
+        )
+
+    return record
+
+
+@transaction.atomic
+def confirm_return_received(
+    *, request: AfterSalesRequest, actor: Actor, now: datetime | None = None
+) -> AfterSalesRequest:
+    return apply_transition(
+        request, actor=actor, roles=SELLER, action="confirm_return_received",
+        apply=lambda req: req.confirm_return_received(), now=now,
+        then=_mark_received(Shipment.Purpose.RETURN, now),
+    )
+
+
+@transaction.atomic
+def refund_without_receipt(
+    *, request: AfterSalesRequest, actor: Actor = SYSTEM, now: datetime | None = None
+) -> AfterSalesRequest:
+    """The seller did not confirm receipt of returned goods in time: refund the buyer."""
+    return apply_transition(
+        request, actor=actor, roles=SYSTEM_ONLY, action="refund_without_receipt",
+        apply=lambda req: req.refund_without_receipt(), now=now, then=settle_money,
+    )
+
+
+@transaction.atomic
+def pass_inspection(
+    *, request: AfterSalesRequest, actor: Actor, now: datetime | None = None
+) -> AfterSalesRequest:
+    """质检通过: a return is refunded; a repair starts. The system deems it passed at the deadline."""
+    return apply_transition(
+        request, actor=actor, roles=SELLER_OR_SYSTEM, action="pass_inspection",
+        apply=lambda req: req.pass_inspection(), now=now, then=refund_if_refunded,
+    )
+
+
+@transaction.atomic
+def fail_inspection(
+    *,
+    request: AfterSalesRequest,
+    actor: Actor,
+    reason: str,
+    files: Sequence[PreparedFile],
+    now: datetime | None = None,
+) -> AfterSalesRequest:
+    """质检不通过: needs a reason and photos, and hands the request back to the buyer."""
+    if not reason.strip():
+        raise InvalidInput(_("Say why the goods failed inspection."))
+    if not files:
+        raise InvalidInput(_("Add at least one photo showing why the goods failed inspection."))
+    return apply_transition(
+        request, actor=actor, roles=SELLER, action="fail_inspection",
+        apply=lambda req: req.fail_inspection(), note=reason, files=files, now=now,
+    )
+
+
+@transaction.atomic
+def ship_replacement(
+    *,
+    request: AfterSalesRequest,
+    actor: Actor,
+    carrier: str,
+    tracking_number: str,
+    now: datetime | None = None,
+) -> AfterSalesRequest:
+    """The returned goods passed inspection and the replacement is on its way (换货)."""
+    return _ship(
+        request, actor=actor, roles=SELLER, action="ship_replacement",
+        purpose=Shipment.Purpose.REPLACEMENT, carrier=carrier, tracking_number=tracking_number,
+        apply=lambda req: req.ship_replacement(), now=now,
+    )
+
+
+@transaction.atomic
+def ship_repaired(
+    *,
+    request: AfterSalesRequest,
+    actor: Actor,
+    carrier: str,
+    tracking_number: str,
+    now: datetime | None = None,
+) -> AfterSalesRequest:
+    return _ship(
+        request, actor=actor, roles=SELLER, action="ship_repaired",
+        purpose=Shipment.Purpose.REPAIRED, carrier=carrier, tracking_number=tracking_number,
+        apply=lambda req: req.ship_repaired(), now=now,
+    )
+
+
+@transaction.atomic
+def confirm_delivery(
+    *, request: AfterSalesRequest, actor: Actor, now: datetime | None = None
+) -> AfterSalesRequest:
+    """The buyer has the replacement or repaired item (the system confirms at the deadline)."""
+
+    def record(req: AfterSalesRequest, event: RequestEvent) -> None:
+        req.shipments.filter(
+            purpose__in=[Shipment.Purpose.REPLACEMENT, Shipment.Purpose.REPAIRED],
+            received_at__isnull=True,
+        ).update(received_at=now or timezone.now())
+
+    return apply_transition(
+        request, actor=actor, roles=BUYER_OR_SYSTEM, action="confirm_delivery",
+        apply=lambda req: req.confirm_delivery(), now=now, then=record,
+    )
+
+
+@transaction.atomic
+def close_for_timeout(
+    *, request: AfterSalesRequest, actor: Actor = SYSTEM, now: datetime | None = None
+) -> AfterSalesRequest:
+    """The buyer let their deadline pass (answer a proposal or rejection, ship back)."""
+    return apply_transition(
+        request, actor=actor, roles=SYSTEM_ONLY, action="close_for_timeout",
+        apply=lambda req: req.close_for_timeout(), now=now,
+        then=lambda req, event: req.proposals.filter(status=Proposal.Status.PENDING).update(
+            status=Proposal.Status.LAPSED
+        ),
+    )
+
+
+# --- the thread ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def post_message(
+    *,
+    request: AfterSalesRequest,
+    actor: Actor,
+    body: str,
+    files: Sequence[PreparedFile] = (),
+) -> Message:
+    """Add to the negotiation thread (协商历史). Parties and staff may write while it is open."""
+    request = _lock(request)
+    role = _check_role(actor, request, PARTIES)
+    if not request.is_open:
+        raise StaleAction(_("This request is finished; the conversation is closed."))
+    if not body.strip():
+        raise InvalidInput(_("Write a message first."))
+    message = Message.objects.create(request=request, author=actor, author_role=role, body=body)
+    _store_evidence(request, files, uploader=actor, role=role, message=message)
+    return message
