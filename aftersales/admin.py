@@ -66,21 +66,43 @@ class LedgerInline(ReadOnlyInline):
 @admin.register(AfterSalesRequest)
 class AfterSalesRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
-        "id", "order", "order_item", "kind", "reason", "state", "refund_amount", "due_at",
-        "shop", "buyer", "created_at",
+        "id",
+        "order",
+        "order_item",
+        "kind",
+        "reason",
+        "state",
+        "refund_amount",
+        "due_at",
+        "shop",
+        "buyer",
+        "created_at",
     ]
     list_filter = ["state", "kind", "reason", "shop", "due_action", "created_at"]
     search_fields = ["=id", "order__number", "buyer__username", "order_item__title"]
     list_select_related = ["order", "order_item", "shop", "buyer"]
     date_hierarchy = "created_at"
     inlines = [
-        EventInline, MessageInline, ProposalInline, ShipmentInline, EvidenceInline, LedgerInline,
+        EventInline,
+        MessageInline,
+        ProposalInline,
+        ShipmentInline,
+        EvidenceInline,
+        LedgerInline,
     ]
 
 
 @admin.register(RequestEvent)
 class RequestEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "request", "actor_role", "actor", "action", "from_state", "to_state"]
+    list_display = [
+        "created_at",
+        "request",
+        "actor_role",
+        "actor",
+        "action",
+        "from_state",
+        "to_state",
+    ]
     list_filter = ["action", "actor_role", "to_state"]
     search_fields = ["=request__id", "actor__username", "note"]
     list_select_related = ["request__order_item", "actor"]
@@ -104,7 +126,13 @@ class PayoutStatusFilter(admin.SimpleListFilter):
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
-        "created_at", "request", "type", "amount", "payment_method", "status", "attempts",
+        "created_at",
+        "request",
+        "type",
+        "amount",
+        "payment_method",
+        "status",
+        "attempts",
         "last_error",
     ]
     list_filter = [PayoutStatusFilter, "type", "payment_method"]

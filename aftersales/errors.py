@@ -34,4 +34,6 @@ class Ineligible(AfterSalesError):
 
 
 class RefundLimitExceeded(AfterSalesError):
-    default_message = _("This refund would exceed what was paid for the item. Nothing was refunded.")
+    default_message = _(
+        "This refund would exceed what was paid for the item. Nothing was refunded."
+    )

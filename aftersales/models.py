@@ -100,16 +100,16 @@ class Role(models.TextChoices):
 
 # Who must act next in each open state (SPEC §4): they get the reminders and notifications.
 NEXT_ACTOR: dict[str, Role] = {
-        State.SUBMITTED: Role.SELLER,
-        State.NEGOTIATING: Role.BUYER,
-        State.REJECTED: Role.BUYER,
-        State.AWAITING_RETURN: Role.BUYER,
-        State.RETURN_SHIPPED: Role.SELLER,
-        State.INSPECTING: Role.SELLER,
-        State.REPAIRING: Role.SELLER,
-        State.REPLACEMENT_SHIPPED: Role.BUYER,
-        State.REPAIR_SHIPPED: Role.BUYER,
-        State.DISPUTED: Role.STAFF,
+    State.SUBMITTED: Role.SELLER,
+    State.NEGOTIATING: Role.BUYER,
+    State.REJECTED: Role.BUYER,
+    State.AWAITING_RETURN: Role.BUYER,
+    State.RETURN_SHIPPED: Role.SELLER,
+    State.INSPECTING: Role.SELLER,
+    State.REPAIRING: Role.SELLER,
+    State.REPLACEMENT_SHIPPED: Role.BUYER,
+    State.REPAIR_SHIPPED: Role.BUYER,
+    State.DISPUTED: Role.STAFF,
 }
 
 
@@ -138,8 +138,13 @@ class AfterSalesRequest(FSMModelMixin, models.Model):
     reason = models.CharField(_("reason"), max_length=30, choices=Reason.choices)
     quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
     refund_amount = models.DecimalField(
-        _("refund amount"), max_digits=12, decimal_places=2, default=ZERO,
-        help_text=_("What the buyer asks back; becomes the agreed amount when a proposal is accepted."),
+        _("refund amount"),
+        max_digits=12,
+        decimal_places=2,
+        default=ZERO,
+        help_text=_(
+            "What the buyer asks back; becomes the agreed amount when a proposal is accepted."
+        ),
     )
     description = models.TextField(_("description"), max_length=2000)
 
@@ -363,7 +368,10 @@ class RequestEvent(models.Model):
 
     request = models.ForeignKey(AfterSalesRequest, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
     actor_role = models.CharField(_("by"), max_length=10, choices=Role.choices)
@@ -371,7 +379,9 @@ class RequestEvent(models.Model):
     from_state = models.CharField(_("from"), max_length=20, choices=State.choices, blank=True)
     to_state = models.CharField(_("to"), max_length=20, choices=State.choices)
     note = models.TextField(_("note"), blank=True)
-    created_at = models.DateTimeField(_("time"), default=timezone.now, editable=False, db_index=True)
+    created_at = models.DateTimeField(
+        _("time"), default=timezone.now, editable=False, db_index=True
+    )
 
     class Meta:
         verbose_name = _("request event")
@@ -496,7 +506,9 @@ class Proposal(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     kind = models.CharField(
-        _("solution"), max_length=20, choices=Kind.choices,
+        _("solution"),
+        max_length=20,
+        choices=Kind.choices,
         help_text=_("Refund only means the buyer keeps the goods."),
     )
     refund_amount = models.DecimalField(
@@ -544,7 +556,9 @@ class LedgerEntry(models.Model):
     request = models.ForeignKey(
         AfterSalesRequest, on_delete=models.PROTECT, related_name="ledger_entries"
     )
-    order_item = models.ForeignKey(OrderItem, on_delete=models.PROTECT, related_name="ledger_entries")
+    order_item = models.ForeignKey(
+        OrderItem, on_delete=models.PROTECT, related_name="ledger_entries"
+    )
     type = models.CharField(_("type"), max_length=20, choices=Type.choices)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     payment_method = models.CharField(

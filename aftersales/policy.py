@@ -70,9 +70,7 @@ GUIDANCE: dict[Reason, str] = {
         "Photograph the outer box, the damage and the shipping label. Evidence taken at "
         "unpacking is strongest."
     ),
-    Reason.MISSING_PARTS: _(
-        "List what is missing and photograph everything that was in the box."
-    ),
+    Reason.MISSING_PARTS: _("List what is missing and photograph everything that was in the box."),
     Reason.NOT_RECEIVED: _(
         "Check the tracking first. Say when you last saw an update; a screenshot of the "
         "tracking page helps."
@@ -125,8 +123,7 @@ def open_reasons(item: OrderItem, kind: Kind, *, now: datetime) -> tuple[Reason,
 def quantity_settled(item: OrderItem) -> int:
     """Units already refunded by earlier requests: they cannot be asked for again."""
     return (
-        item.aftersales_requests.filter(state=State.REFUNDED).aggregate(n=Sum("quantity"))["n"]
-        or 0
+        item.aftersales_requests.filter(state=State.REFUNDED).aggregate(n=Sum("quantity"))["n"] or 0
     )
 
 
@@ -142,7 +139,9 @@ def max_refund(item: OrderItem, *, quantity: int, quantity_left: int) -> Decimal
     return min(share, item.refundable_amount)
 
 
-def standing(item: OrderItem, *, now: datetime, quantity_settled_: int | None = None) -> ItemStanding:
+def standing(
+    item: OrderItem, *, now: datetime, quantity_settled_: int | None = None
+) -> ItemStanding:
     quantity_left = item.quantity - (
         quantity_settled(item) if quantity_settled_ is None else quantity_settled_
     )
@@ -153,11 +152,7 @@ def standing(item: OrderItem, *, now: datetime, quantity_settled_: int | None = 
     if not quantity_left or not refundable:
         kinds = tuple(k for k in kinds if not Kind(k).is_money)
     if not kinds:
-        why = (
-            _("The after-sales window has passed.")
-            if item.delivered_at
-            else _("Fully refunded.")
-        )
+        why = _("The after-sales window has passed.") if item.delivered_at else _("Fully refunded.")
         return ItemStanding((), quantity_left, refundable, str(why))
     return ItemStanding(kinds, quantity_left, refundable)
 

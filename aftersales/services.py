@@ -182,8 +182,8 @@ def _record_money(
     """
     if amount <= 0:
         return None
-    item = OrderItem.objects.select_for_update().select_related("order").get(
-        pk=request.order_item_id
+    item = (
+        OrderItem.objects.select_for_update().select_related("order").get(pk=request.order_item_id)
     )
     if type == LedgerEntry.Type.REFUND:
         if amount > item.refundable_amount:
@@ -277,9 +277,7 @@ def submit_request(
             request.save()
     except IntegrityError as exc:  # the open-request constraint, if a race slipped past
         raise Ineligible(_("This item already has an after-sales request in progress.")) from exc
-    event = _log(
-        request, actor=buyer, role=Role.BUYER, action="submit", from_state="", now=now
-    )
+    event = _log(request, actor=buyer, role=Role.BUYER, action="submit", from_state="", now=now)
     _store_evidence(request, files, uploader=buyer, role=Role.BUYER, event=event)
     _after_commit(event)
     return request
@@ -306,12 +304,20 @@ def resubmit_request(
     def apply(req: AfterSalesRequest) -> None:
         if req.state == State.REJECTED:
             policy.check_eligibility(
-                req.order_item, kind=kind, reason=reason, quantity=quantity,
-                refund_amount=refund_amount, now=now, replacing=req,
+                req.order_item,
+                kind=kind,
+                reason=reason,
+                quantity=quantity,
+                refund_amount=refund_amount,
+                now=now,
+                replacing=req,
             )
         req.resubmit(
-            kind=kind, reason=reason, quantity=quantity,
-            refund_amount=refund_amount, description=description,
+            kind=kind,
+            reason=reason,
+            quantity=quantity,
+            refund_amount=refund_amount,
+            description=description,
         )
 
     return apply_transition(
@@ -324,8 +330,12 @@ def withdraw_request(
     *, request: AfterSalesRequest, actor: Actor, now: datetime | None = None
 ) -> AfterSalesRequest:
     return apply_transition(
-        request, actor=actor, roles=BUYER, action="withdraw",
-        apply=lambda req: req.withdraw(), now=now,
+        request,
+        actor=actor,
+        roles=BUYER,
+        action="withdraw",
+        apply=lambda req: req.withdraw(),
+        now=now,
     )
 
 
@@ -364,8 +374,13 @@ def approve_request(
         req.approve(return_address=address)
 
     return apply_transition(
-        request, actor=actor, roles=SELLER_OR_SYSTEM, action="approve", apply=apply,
-        now=now, then=refund_if_refunded,
+        request,
+        actor=actor,
+        roles=SELLER_OR_SYSTEM,
+        action="approve",
+        apply=apply,
+        now=now,
+        then=refund_if_refunded,
     )
 
 
@@ -385,7 +400,9 @@ def propose_solution(
     kind = Kind(kind)
     refund_amount = refund_amount if kind.is_money else Decimal("0.00")
     if compensation_amount and kind != Kind.REFUND_ONLY:
-        raise InvalidInput(_("Compensation can only be offered with a refund that keeps the goods."))
+        raise InvalidInput(
+            _("Compensation can only be offered with a refund that keeps the goods.")
+        )
 
     def apply(req: AfterSalesRequest) -> None:
         item = req.order_item
@@ -414,8 +431,14 @@ def propose_solution(
         )
 
     return apply_transition(
-        request, actor=actor, roles=SELLER, action="propose", apply=apply, note=note,
-        now=now, then=record,
+        request,
+        actor=actor,
+        roles=SELLER,
+        action="propose",
+        apply=apply,
+        note=note,
+        now=now,
+        then=record,
     )
 
 
@@ -431,8 +454,14 @@ def reject_request(
     if not reason.strip():
         raise InvalidInput(_("Say why you reject the request."))
     return apply_transition(
-        request, actor=actor, roles=SELLER, action="reject",
-        apply=lambda req: req.reject(), note=reason, files=files, now=now,
+        request,
+        actor=actor,
+        roles=SELLER,
+        action="reject",
+        apply=lambda req: req.reject(),
+        note=reason,
+        files=files,
+        now=now,
     )
 
 
@@ -471,8 +500,13 @@ def accept_proposal(
             settle_money(req, event, compensation=proposal.compensation_amount)
 
     return apply_transition(
-        request, actor=actor, roles=BUYER, action="accept_proposal", apply=apply,
-        now=now, then=settle,
+        request,
+        actor=actor,
+        roles=BUYER,
+        action="accept_proposal",
+        apply=apply,
+        now=now,
+        then=settle,
     )
 
 
@@ -491,8 +525,14 @@ def decline_proposal(
         )
 
     return apply_transition(
-        request, actor=actor, roles=BUYER, action="decline_proposal", apply=apply,
-        note=note, now=now, then=record,
+        request,
+        actor=actor,
+        roles=BUYER,
+        action="decline_proposal",
+        apply=apply,
+        note=note,
+        now=now,
+        then=record,
     )
 
 
@@ -521,12 +561,21 @@ def _ship(
 
     def record(req: AfterSalesRequest, event: RequestEvent) -> None:
         Shipment.objects.create(
-            request=req, purpose=purpose, carrier=carrier, tracking_number=number,
+            request=req,
+            purpose=purpose,
+            carrier=carrier,
+            tracking_number=number,
             shipped_by=actor,
         )
 
     return apply_transition(
-        request, actor=actor, roles=roles, action=action, apply=apply, now=now, then=record,
+        request,
+        actor=actor,
+        roles=roles,
+        action=action,
+        apply=apply,
+        now=now,
+        then=record,
         note=f"{carrier} {number}",
     )
 
@@ -541,9 +590,15 @@ def ship_return(
     now: datetime | None = None,
 ) -> AfterSalesRequest:
     return _ship(
-        request, actor=actor, roles=BUYER, action="ship_return",
-        purpose=Shipment.Purpose.RETURN, carrier=carrier, tracking_number=tracking_number,
-        apply=lambda req: req.ship_return(), now=now,
+        request,
+        actor=actor,
+        roles=BUYER,
+        action="ship_return",
+        purpose=Shipment.Purpose.RETURN,
+        carrier=carrier,
+        tracking_number=tracking_number,
+        apply=lambda req: req.ship_return(),
+        now=now,
     )
 
 
@@ -561,8 +616,12 @@ def confirm_return_received(
     *, request: AfterSalesRequest, actor: Actor, now: datetime | None = None
 ) -> AfterSalesRequest:
     return apply_transition(
-        request, actor=actor, roles=SELLER, action="confirm_return_received",
-        apply=lambda req: req.confirm_return_received(), now=now,
+        request,
+        actor=actor,
+        roles=SELLER,
+        action="confirm_return_received",
+        apply=lambda req: req.confirm_return_received(),
+        now=now,
         then=_mark_received(Shipment.Purpose.RETURN, now),
     )
 
@@ -573,8 +632,13 @@ def refund_without_receipt(
 ) -> AfterSalesRequest:
     """The seller did not confirm receipt of returned goods in time: refund the buyer."""
     return apply_transition(
-        request, actor=actor, roles=SYSTEM_ONLY, action="refund_without_receipt",
-        apply=lambda req: req.refund_without_receipt(), now=now, then=settle_money,
+        request,
+        actor=actor,
+        roles=SYSTEM_ONLY,
+        action="refund_without_receipt",
+        apply=lambda req: req.refund_without_receipt(),
+        now=now,
+        then=settle_money,
     )
 
 
@@ -582,10 +646,16 @@ def refund_without_receipt(
 def pass_inspection(
     *, request: AfterSalesRequest, actor: Actor, now: datetime | None = None
 ) -> AfterSalesRequest:
-    """质检通过: a return is refunded; a repair starts. The system deems it passed at the deadline."""
+    """质检通过: a return is refunded, a repair starts. At the deadline the system deems it
+    passed."""
     return apply_transition(
-        request, actor=actor, roles=SELLER_OR_SYSTEM, action="pass_inspection",
-        apply=lambda req: req.pass_inspection(), now=now, then=refund_if_refunded,
+        request,
+        actor=actor,
+        roles=SELLER_OR_SYSTEM,
+        action="pass_inspection",
+        apply=lambda req: req.pass_inspection(),
+        now=now,
+        then=refund_if_refunded,
     )
 
 
@@ -604,8 +674,14 @@ def fail_inspection(
     if not files:
         raise InvalidInput(_("Add at least one photo showing why the goods failed inspection."))
     return apply_transition(
-        request, actor=actor, roles=SELLER, action="fail_inspection",
-        apply=lambda req: req.fail_inspection(), note=reason, files=files, now=now,
+        request,
+        actor=actor,
+        roles=SELLER,
+        action="fail_inspection",
+        apply=lambda req: req.fail_inspection(),
+        note=reason,
+        files=files,
+        now=now,
     )
 
 
@@ -620,9 +696,15 @@ def ship_replacement(
 ) -> AfterSalesRequest:
     """The returned goods passed inspection and the replacement is on its way (换货)."""
     return _ship(
-        request, actor=actor, roles=SELLER, action="ship_replacement",
-        purpose=Shipment.Purpose.REPLACEMENT, carrier=carrier, tracking_number=tracking_number,
-        apply=lambda req: req.ship_replacement(), now=now,
+        request,
+        actor=actor,
+        roles=SELLER,
+        action="ship_replacement",
+        purpose=Shipment.Purpose.REPLACEMENT,
+        carrier=carrier,
+        tracking_number=tracking_number,
+        apply=lambda req: req.ship_replacement(),
+        now=now,
     )
 
 
@@ -636,9 +718,15 @@ def ship_repaired(
     now: datetime | None = None,
 ) -> AfterSalesRequest:
     return _ship(
-        request, actor=actor, roles=SELLER, action="ship_repaired",
-        purpose=Shipment.Purpose.REPAIRED, carrier=carrier, tracking_number=tracking_number,
-        apply=lambda req: req.ship_repaired(), now=now,
+        request,
+        actor=actor,
+        roles=SELLER,
+        action="ship_repaired",
+        purpose=Shipment.Purpose.REPAIRED,
+        carrier=carrier,
+        tracking_number=tracking_number,
+        apply=lambda req: req.ship_repaired(),
+        now=now,
     )
 
 
@@ -655,8 +743,13 @@ def confirm_delivery(
         ).update(received_at=now or timezone.now())
 
     return apply_transition(
-        request, actor=actor, roles=BUYER_OR_SYSTEM, action="confirm_delivery",
-        apply=lambda req: req.confirm_delivery(), now=now, then=record,
+        request,
+        actor=actor,
+        roles=BUYER_OR_SYSTEM,
+        action="confirm_delivery",
+        apply=lambda req: req.confirm_delivery(),
+        now=now,
+        then=record,
     )
 
 
@@ -666,8 +759,12 @@ def close_for_timeout(
 ) -> AfterSalesRequest:
     """The buyer let their deadline pass (answer a proposal or rejection, ship back)."""
     return apply_transition(
-        request, actor=actor, roles=SYSTEM_ONLY, action="close_for_timeout",
-        apply=lambda req: req.close_for_timeout(), now=now,
+        request,
+        actor=actor,
+        roles=SYSTEM_ONLY,
+        action="close_for_timeout",
+        apply=lambda req: req.close_for_timeout(),
+        now=now,
         then=lambda req, event: req.proposals.filter(status=Proposal.Status.PENDING).update(
             status=Proposal.Status.LAPSED
         ),

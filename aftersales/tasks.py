@@ -26,4 +26,4 @@ def pay_out(self, entry_id: int) -> None:
         if self.request.retries >= self.max_retries:
             flag_failed_payout(entry_id=entry_id)
             return
-        raise self.retry(exc=exc, countdown=min(2 ** self.request.retries * 30, 900)) from exc
+        raise self.retry(exc=exc, countdown=min(2**self.request.retries * 30, 900)) from exc

@@ -15,5 +15,12 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(Ruling)
 class RulingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["dispute", "outcome", "refund_amount", "compensation_amount", "decided_by", "decided_at"]
+    list_display = [
+        "dispute",
+        "outcome",
+        "refund_amount",
+        "compensation_amount",
+        "decided_by",
+        "decided_at",
+    ]
     list_filter = ["outcome"]

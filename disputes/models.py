@@ -18,12 +18,17 @@ class Dispute(models.Model):
 
     class Reason(models.TextChoices):
         UNFAIR_REJECTION = "unfair_rejection", _("The seller rejected my request unfairly")
-        UNACCEPTABLE_PROPOSAL = "unacceptable_proposal", _("The seller's solution is not acceptable")
+        UNACCEPTABLE_PROPOSAL = (
+            "unacceptable_proposal",
+            _("The seller's solution is not acceptable"),
+        )
         DISPUTED_INSPECTION = "disputed_inspection", _("I disagree with the inspection result")
         SELLER_UNRESPONSIVE = "seller_unresponsive", _("The seller did not act in time")
         OTHER = "other", _("Other")
 
-    request = models.ForeignKey(AfterSalesRequest, on_delete=models.PROTECT, related_name="disputes")
+    request = models.ForeignKey(
+        AfterSalesRequest, on_delete=models.PROTECT, related_name="disputes"
+    )
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -31,7 +36,9 @@ class Dispute(models.Model):
     reason = models.CharField(_("reason"), max_length=30, choices=Reason.choices)
     buyer_statement = models.TextField(_("buyer's statement"), max_length=4000, blank=True)
     seller_statement = models.TextField(_("seller's statement"), max_length=4000, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)
     ruling_due_at = models.DateTimeField(_("ruling target"))
 
@@ -69,7 +76,9 @@ class Ruling(models.Model):
         _("compensation"), max_digits=12, decimal_places=2, default=Decimal("0.00")
     )
     rationale = models.TextField(_("rationale"), max_length=4000)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(_("decided"), default=timezone.now)
 
     class Meta:

@@ -33,7 +33,12 @@ OUTCOME_STATE = {
 
 
 def _open_dispute(
-    request: AfterSalesRequest, *, actor: Actor, role: Role, reason: str, statement: str,
+    request: AfterSalesRequest,
+    *,
+    actor: Actor,
+    role: Role,
+    reason: str,
+    statement: str,
     now: datetime,
 ) -> Dispute:
     return Dispute.objects.create(
@@ -68,13 +73,22 @@ def escalate_to_platform(
 
     def record(req: AfterSalesRequest, event: RequestEvent) -> None:
         opened.append(
-            _open_dispute(req, actor=actor, role=Role.BUYER, reason=reason, statement=statement, now=now)
+            _open_dispute(
+                req, actor=actor, role=Role.BUYER, reason=reason, statement=statement, now=now
+            )
         )
 
     apply_transition(
-        request, actor=actor, roles=frozenset({Role.BUYER}), action="escalate",
-        apply=lambda req: req.escalate(), states=(State.REJECTED,), note=statement,
-        files=files, now=now, then=record,
+        request,
+        actor=actor,
+        roles=frozenset({Role.BUYER}),
+        action="escalate",
+        apply=lambda req: req.escalate(),
+        states=(State.REJECTED,),
+        note=statement,
+        files=files,
+        now=now,
+        then=record,
     )
     return opened[0]
 
@@ -86,11 +100,20 @@ def escalate_overdue(
     """The seller let a deadline pass while holding the buyer's goods: the platform steps in."""
     now = now or timezone.now()
     return apply_transition(
-        request, actor=actor, roles=frozenset({Role.SYSTEM}), action="escalate",
-        apply=lambda req: req.escalate(), states=OVERDUE_SELLER_STATES, now=now,
+        request,
+        actor=actor,
+        roles=frozenset({Role.SYSTEM}),
+        action="escalate",
+        apply=lambda req: req.escalate(),
+        states=OVERDUE_SELLER_STATES,
+        now=now,
         then=lambda req, event: _open_dispute(
-            req, actor=actor, role=Role.SYSTEM, reason=Dispute.Reason.SELLER_UNRESPONSIVE,
-            statement="", now=now,
+            req,
+            actor=actor,
+            role=Role.SYSTEM,
+            reason=Dispute.Reason.SELLER_UNRESPONSIVE,
+            statement="",
+            now=now,
         ),
     )
 
@@ -148,16 +171,26 @@ def rule_dispute(
         Dispute.objects.filter(pk=dispute.pk).update(status=Dispute.Status.RULED)
         ruled.append(
             Ruling.objects.create(
-                dispute=dispute, outcome=outcome, refund_amount=refund_amount,
-                compensation_amount=compensation_amount, rationale=rationale,
-                decided_by=actor, decided_at=now,
+                dispute=dispute,
+                outcome=outcome,
+                refund_amount=refund_amount,
+                compensation_amount=compensation_amount,
+                rationale=rationale,
+                decided_by=actor,
+                decided_at=now,
             )
         )
         if req.state == State.REFUNDED:
             settle_money(req, event, compensation=compensation_amount)
 
     apply_transition(
-        dispute.request, actor=actor, roles=frozenset({Role.STAFF}), action="rule",
-        apply=apply, note=rationale, now=now, then=record,
+        dispute.request,
+        actor=actor,
+        roles=frozenset({Role.STAFF}),
+        action="rule",
+        apply=apply,
+        note=rationale,
+        now=now,
+        then=record,
     )
     return ruled[0]

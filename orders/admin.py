@@ -17,7 +17,10 @@ class ShopMemberInline(admin.TabularInline):
 @admin.register(Shop)
 class ShopAdmin(admin.ModelAdmin):
     list_display = [
-        "name", "no_reason_return_days", "seller_fault_return_days", "warranty_days",
+        "name",
+        "no_reason_return_days",
+        "seller_fault_return_days",
+        "warranty_days",
         "pays_no_reason_return_shipping",
     ]
     search_fields = ["name"]

@@ -39,7 +39,9 @@ class Shop(models.Model):
     pays_no_reason_return_shipping = models.BooleanField(
         _("shop pays return shipping for no-reason returns"),
         default=False,
-        help_text=_("Like return-shipping insurance: the buyer is reimbursed even without a fault."),
+        help_text=_(
+            "Like return-shipping insurance: the buyer is reimbursed even without a fault."
+        ),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -127,7 +129,10 @@ class Order(models.Model):
         verbose_name = _("order")
         verbose_name_plural = _("orders")
         ordering = ["-paid_at", "-pk"]
-        indexes = [models.Index(fields=["buyer", "-paid_at"]), models.Index(fields=["shop", "-paid_at"])]
+        indexes = [
+            models.Index(fields=["buyer", "-paid_at"]),
+            models.Index(fields=["shop", "-paid_at"]),
+        ]
 
     def __str__(self) -> str:
         return self.number

@@ -3,15 +3,15 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DEBUG, SECRET_KEY
+from .base import DEBUG, SECRET_KEY, env_bool
 
 if not SECRET_KEY:
     raise ImproperlyConfigured("Set SECRET_KEY in the environment for production.")
 if DEBUG:
     raise ImproperlyConfigured("DEBUG must be off in production.")
 
-SESSION_COOKIE_SECURE = True
-CSRF_COOKIE_SECURE = True
+# Secure cookies need HTTPS; SECURE_COOKIES=0 only for a local plain-http trial.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 STORAGES = {
     **STORAGES,  # noqa: F405

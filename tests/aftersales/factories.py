@@ -20,8 +20,6 @@ def reset_gateway() -> None:
     SimulatedGateway.fail_next = 0
 
 
-
-
 def jpeg_upload(name: str = "photo.jpg", size=(64, 48), color="orange") -> SimpleUploadedFile:
     buffer = io.BytesIO()
     Image.new("RGB", size, color).save(buffer, "JPEG")
@@ -91,8 +89,11 @@ def request_in(state: str, item: OrderItem, *, kind: str | None = None) -> After
         return request
     if state == State.NEGOTIATING:
         return services.propose_solution(
-            request=request, actor=seller, kind=Kind.REFUND_ONLY,
-            refund_amount=Decimal("30.00"), compensation_amount=Decimal("0.00"),
+            request=request,
+            actor=seller,
+            kind=Kind.REFUND_ONLY,
+            refund_amount=Decimal("30.00"),
+            compensation_amount=Decimal("0.00"),
             note="Keep the tin; we refund ¥30 for the dent.",
         )
     if state in (State.REJECTED, State.DISPUTED):
@@ -101,7 +102,9 @@ def request_in(state: str, item: OrderItem, *, kind: str | None = None) -> After
         )
         if state == State.DISPUTED:
             dispute_services.escalate_to_platform(
-                request=request, actor=buyer, reason=Dispute.Reason.UNFAIR_REJECTION,
+                request=request,
+                actor=buyer,
+                reason=Dispute.Reason.UNFAIR_REJECTION,
                 statement="The dent is clearly visible in my photos.",
             )
             request.refresh_from_db()
