@@ -32,6 +32,9 @@ class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     show_change_link = True
 
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
 
 class EventInline(ReadOnlyInline):
     model = RequestEvent

@@ -13,6 +13,12 @@ if DEBUG:
 # Secure cookies need HTTPS; SECURE_COOKIES=0 only for a local plain-http trial.
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Static files are served by the app itself (WhiteNoise), compressed and cache-busted.
+MIDDLEWARE = [
+    MIDDLEWARE[0],  # noqa: F405  (SecurityMiddleware first)
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    *MIDDLEWARE[1:],  # noqa: F405
+]
 STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -15,7 +15,3 @@ MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="aftersales-test-media-"))
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 LANGUAGE_CODE = os.environ.get("TEST_LANGUAGE_CODE", "en")
-STORAGES = {
-    **STORAGES,  # noqa: F405
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
