@@ -109,15 +109,15 @@ def prepare_video(upload: File) -> PreparedFile:
     )
 
 
-def prepare_evidence(
+def prepare_each(
     uploads: list[File], *, max_photos: int | None = None, max_videos: int | None = None
-) -> list[PreparedFile]:
-    """Prepare every upload as a photo or a video, in the given order.
+) -> tuple[list[PreparedFile], list[ValidationError]]:
+    """Prepare every upload as a photo or a video, in the given order, keeping the good ones.
 
     Files with a video signature are videos; everything else must be a photo. Too many photos
-    or videos (limits from ``settings.EVIDENCE`` unless given) are refused before any file is
-    decoded; otherwise the problems of all files are raised together in one
-    ``ValidationError``, so a form can show each of them.
+    or videos (limits from ``settings.EVIDENCE`` unless given) refuse the whole batch before
+    any file is decoded. Otherwise each bad file gets its own error and the good ones are
+    returned, so a form can keep them while it asks for the others again.
     """
     if max_photos is None:
         max_photos = settings.EVIDENCE["MAX_PHOTOS"]
@@ -131,7 +131,7 @@ def prepare_evidence(
     if kinds.count(VIDEO) > max_videos:
         count_errors.append(_too_many_videos(max_videos))
     if count_errors:
-        raise ValidationError(count_errors)
+        return [], count_errors
 
     prepared, errors = [], []
     for upload, kind in zip(uploads, kinds, strict=True):
@@ -140,6 +140,15 @@ def prepare_evidence(
             prepared.append(prepare(upload))
         except ValidationError as error:
             errors.extend(error.error_list)
+    return prepared, errors
+
+
+def prepare_evidence(
+    uploads: list[File], *, max_photos: int | None = None, max_videos: int | None = None
+) -> list[PreparedFile]:
+    """Like :func:`prepare_each`, but all or nothing: any problem raises one
+    ``ValidationError`` listing every file's problem."""
+    prepared, errors = prepare_each(uploads, max_photos=max_photos, max_videos=max_videos)
     if errors:
         raise ValidationError(errors)
     return prepared

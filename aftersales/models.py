@@ -409,7 +409,7 @@ class Message(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     author_role = models.CharField(_("by"), max_length=10, choices=Role.choices)
     body = models.TextField(_("message"), max_length=2000)
-    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("message")
@@ -451,7 +451,7 @@ class Evidence(models.Model):
     original_name = models.CharField(_("original name"), max_length=200)
     content_type = models.CharField(_("content type"), max_length=50)
     size = models.PositiveIntegerField(_("size"))
-    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    created_at = models.DateTimeField(_("uploaded"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("evidence")
@@ -477,7 +477,7 @@ class Shipment(models.Model):
     shipped_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    shipped_at = models.DateTimeField(_("shipped"), auto_now_add=True)
+    shipped_at = models.DateTimeField(_("shipped"), default=timezone.now, editable=False)
     received_at = models.DateTimeField(_("received"), null=True, blank=True)
 
     class Meta:
@@ -521,7 +521,7 @@ class Proposal(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
-    created_at = models.DateTimeField(_("proposed"), auto_now_add=True)
+    created_at = models.DateTimeField(_("proposed"), default=timezone.now, editable=False)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
 
     class Meta:
@@ -584,3 +584,31 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} ¥{self.amount}"
+
+
+def pending_upload_path(instance: "PendingUpload", filename: str) -> str:
+    return f"pending/{instance.owner_id}/{filename}"
+
+
+class PendingUpload(models.Model):
+    """A checked file waiting for its form to be submitted again.
+
+    When a form comes back with an error, the files that passed are kept here, so the user does
+    not have to choose them again. Only their owner can see or use them; they become evidence
+    when the form succeeds and are deleted then, or by the daily clean-up.
+    """
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    media_type = models.CharField(max_length=10, choices=Evidence.MediaType.choices)
+    file = models.FileField(upload_to=pending_upload_path)
+    thumbnail = models.FileField(upload_to=pending_upload_path, blank=True)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.original_name

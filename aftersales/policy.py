@@ -120,7 +120,7 @@ def open_reasons(item: OrderItem, kind: Kind, *, now: datetime) -> tuple[Reason,
     )
 
 
-def quantity_settled(item: OrderItem) -> int:
+def units_refunded(item: OrderItem) -> int:
     """Units already refunded by earlier requests: they cannot be asked for again."""
     return (
         item.aftersales_requests.filter(state=State.REFUNDED).aggregate(n=Sum("quantity"))["n"] or 0
@@ -139,12 +139,11 @@ def max_refund(item: OrderItem, *, quantity: int, quantity_left: int) -> Decimal
     return min(share, item.refundable_amount)
 
 
-def standing(
-    item: OrderItem, *, now: datetime, quantity_settled_: int | None = None
-) -> ItemStanding:
-    quantity_left = item.quantity - (
-        quantity_settled(item) if quantity_settled_ is None else quantity_settled_
-    )
+def standing(item: OrderItem, *, now: datetime, refunded_units: int | None = None) -> ItemStanding:
+    """``refunded_units`` may be passed in when the caller fetched it for many items at once."""
+    if refunded_units is None:
+        refunded_units = units_refunded(item)
+    quantity_left = item.quantity - refunded_units
     refundable = item.refundable_amount
     kinds = tuple(kind for kind in Kind if open_reasons(item, kind, now=now))
     if not refundable and not quantity_left:
@@ -190,7 +189,7 @@ def check_eligibility(
             % {"days": window_days(item, kind, reason)}
         )
 
-    quantity_left = item.quantity - quantity_settled(item)
+    quantity_left = item.quantity - units_refunded(item)
     if quantity < 1 or quantity > quantity_left:
         raise Ineligible(
             _("You can ask for between 1 and %(left)s of this item.") % {"left": quantity_left}

@@ -8,15 +8,25 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 
 from .actors import is_arbitrator
-from .models import AfterSalesRequest
+from .models import OPEN_STATES, AfterSalesRequest, State
+
+# The buyer's list filters (处理中 / 已完成 / 已关闭).
+STATUS_STATES = {
+    "processing": OPEN_STATES,
+    "finished": (State.REFUNDED, State.EXCHANGED, State.REPAIRED),
+    "closed": (State.CLOSED,),
+}
 
 
 def _base() -> QuerySet[AfterSalesRequest]:
     return AfterSalesRequest.objects.select_related("order_item", "order", "shop", "buyer")
 
 
-def requests_for_buyer(buyer) -> QuerySet[AfterSalesRequest]:
-    return _base().filter(buyer=buyer)
+def requests_for_buyer(buyer, *, status: str = "") -> QuerySet[AfterSalesRequest]:
+    requests = _base().filter(buyer=buyer)
+    if status in STATUS_STATES:
+        requests = requests.filter(state__in=STATUS_STATES[status])
+    return requests
 
 
 def requests_for_seller(user) -> QuerySet[AfterSalesRequest]:

@@ -21,6 +21,7 @@ from django_fsm import TransitionNotAllowed
 from orders.models import OrderItem, ReturnAddress
 
 from . import deadlines, policy
+from .actions import ACTIONS
 from .actors import SYSTEM, Actor, role_of
 from .errors import ActionNotAllowed, AfterSalesError, Ineligible, RefundLimitExceeded, StaleAction
 from .evidence import PreparedFile
@@ -38,11 +39,6 @@ from .models import (
 )
 from .shipping import normalize_tracking_number, tracking_error
 
-BUYER = frozenset({Role.BUYER})
-SELLER = frozenset({Role.SELLER})
-SELLER_OR_SYSTEM = frozenset({Role.SELLER, Role.SYSTEM})
-BUYER_OR_SYSTEM = frozenset({Role.BUYER, Role.SYSTEM})
-SYSTEM_ONLY = frozenset({Role.SYSTEM})
 PARTIES = frozenset({Role.BUYER, Role.SELLER, Role.STAFF})
 
 
@@ -102,6 +98,7 @@ def _store_evidence(
     for prepared in files:
         evidence = Evidence(
             request=request,
+            created_at=(event or message).created_at,
             uploaded_by=uploader,
             uploader_role=role,
             event=event,
@@ -127,10 +124,8 @@ def apply_transition(
     request: AfterSalesRequest,
     *,
     actor: Actor,
-    roles: frozenset[Role],
     action: str,
     apply: Callable[[AfterSalesRequest], None],
-    states: Sequence[str] | None = None,
     note: str = "",
     files: Sequence[PreparedFile] = (),
     now: datetime | None = None,
@@ -138,15 +133,15 @@ def apply_transition(
 ) -> AfterSalesRequest:
     """Lock, check, transition, schedule the next deadline, save, log, and defer side effects.
 
-    ``states`` narrows where this actor may take the action when the model's transition
-    allows more sources (the buyer escalates only a rejection; the system also escalates
-    what sat past its deadline). ``then`` runs inside the transaction after the event is
+    Who may take ``action``, and in which states, comes from :data:`actions.ACTIONS`.
+    ``apply`` calls the transition; ``then`` runs inside the transaction after the event is
     written: money movements and rows that belong to the action.
     """
     now = now or timezone.now()
+    rule = ACTIONS[action]
     request = _lock(request)
-    role = _check_role(actor, request, roles)
-    if states is not None and request.state not in states:
+    role = _check_role(actor, request, rule.roles)
+    if rule.states is not None and request.state not in rule.states:
         raise StaleAction()
     from_state = request.state
     try:
@@ -321,7 +316,7 @@ def resubmit_request(
         )
 
     return apply_transition(
-        request, actor=actor, roles=BUYER, action="resubmit", apply=apply, files=files, now=now
+        request, actor=actor, action="resubmit", apply=apply, files=files, now=now
     )
 
 
@@ -332,7 +327,6 @@ def withdraw_request(
     return apply_transition(
         request,
         actor=actor,
-        roles=BUYER,
         action="withdraw",
         apply=lambda req: req.withdraw(),
         now=now,
@@ -376,7 +370,6 @@ def approve_request(
     return apply_transition(
         request,
         actor=actor,
-        roles=SELLER_OR_SYSTEM,
         action="approve",
         apply=apply,
         now=now,
@@ -399,6 +392,8 @@ def propose_solution(
     back, compensation, or another kind of service. Money offers are bounded like requests."""
     kind = Kind(kind)
     refund_amount = refund_amount if kind.is_money else Decimal("0.00")
+    if refund_amount < 0 or compensation_amount < 0:
+        raise InvalidInput(_("Amounts cannot be negative."))
     if compensation_amount and kind != Kind.REFUND_ONLY:
         raise InvalidInput(
             _("Compensation can only be offered with a refund that keeps the goods.")
@@ -422,6 +417,7 @@ def propose_solution(
         last = req.proposals.order_by("-version").values_list("version", flat=True).first() or 0
         Proposal.objects.create(
             request=req,
+            created_at=event.created_at,
             version=last + 1,
             proposed_by=actor,
             kind=kind,
@@ -433,7 +429,6 @@ def propose_solution(
     return apply_transition(
         request,
         actor=actor,
-        roles=SELLER,
         action="propose",
         apply=apply,
         note=note,
@@ -456,7 +451,6 @@ def reject_request(
     return apply_transition(
         request,
         actor=actor,
-        roles=SELLER,
         action="reject",
         apply=lambda req: req.reject(),
         note=reason,
@@ -502,7 +496,6 @@ def accept_proposal(
     return apply_transition(
         request,
         actor=actor,
-        roles=BUYER,
         action="accept_proposal",
         apply=apply,
         now=now,
@@ -527,7 +520,6 @@ def decline_proposal(
     return apply_transition(
         request,
         actor=actor,
-        roles=BUYER,
         action="decline_proposal",
         apply=apply,
         note=note,
@@ -549,7 +541,6 @@ def _ship(
     request: AfterSalesRequest,
     *,
     actor: Actor,
-    roles: frozenset[Role],
     action: str,
     purpose: str,
     carrier: str,
@@ -562,6 +553,7 @@ def _ship(
     def record(req: AfterSalesRequest, event: RequestEvent) -> None:
         Shipment.objects.create(
             request=req,
+            shipped_at=event.created_at,
             purpose=purpose,
             carrier=carrier,
             tracking_number=number,
@@ -571,7 +563,6 @@ def _ship(
     return apply_transition(
         request,
         actor=actor,
-        roles=roles,
         action=action,
         apply=apply,
         now=now,
@@ -592,7 +583,6 @@ def ship_return(
     return _ship(
         request,
         actor=actor,
-        roles=BUYER,
         action="ship_return",
         purpose=Shipment.Purpose.RETURN,
         carrier=carrier,
@@ -618,7 +608,6 @@ def confirm_return_received(
     return apply_transition(
         request,
         actor=actor,
-        roles=SELLER,
         action="confirm_return_received",
         apply=lambda req: req.confirm_return_received(),
         now=now,
@@ -634,7 +623,6 @@ def refund_without_receipt(
     return apply_transition(
         request,
         actor=actor,
-        roles=SYSTEM_ONLY,
         action="refund_without_receipt",
         apply=lambda req: req.refund_without_receipt(),
         now=now,
@@ -651,7 +639,6 @@ def pass_inspection(
     return apply_transition(
         request,
         actor=actor,
-        roles=SELLER_OR_SYSTEM,
         action="pass_inspection",
         apply=lambda req: req.pass_inspection(),
         now=now,
@@ -676,7 +663,6 @@ def fail_inspection(
     return apply_transition(
         request,
         actor=actor,
-        roles=SELLER,
         action="fail_inspection",
         apply=lambda req: req.fail_inspection(),
         note=reason,
@@ -698,7 +684,6 @@ def ship_replacement(
     return _ship(
         request,
         actor=actor,
-        roles=SELLER,
         action="ship_replacement",
         purpose=Shipment.Purpose.REPLACEMENT,
         carrier=carrier,
@@ -720,7 +705,6 @@ def ship_repaired(
     return _ship(
         request,
         actor=actor,
-        roles=SELLER,
         action="ship_repaired",
         purpose=Shipment.Purpose.REPAIRED,
         carrier=carrier,
@@ -745,7 +729,6 @@ def confirm_delivery(
     return apply_transition(
         request,
         actor=actor,
-        roles=BUYER_OR_SYSTEM,
         action="confirm_delivery",
         apply=lambda req: req.confirm_delivery(),
         now=now,
@@ -761,7 +744,6 @@ def close_for_timeout(
     return apply_transition(
         request,
         actor=actor,
-        roles=SYSTEM_ONLY,
         action="close_for_timeout",
         apply=lambda req: req.close_for_timeout(),
         now=now,
@@ -781,6 +763,7 @@ def post_message(
     actor: Actor,
     body: str,
     files: Sequence[PreparedFile] = (),
+    now: datetime | None = None,
 ) -> Message:
     """Add to the negotiation thread (协商历史). Parties and staff may write while it is open."""
     request = _lock(request)
@@ -789,6 +772,8 @@ def post_message(
         raise StaleAction(_("This request is finished; the conversation is closed."))
     if not body.strip():
         raise InvalidInput(_("Write a message first."))
-    message = Message.objects.create(request=request, author=actor, author_role=role, body=body)
+    message = Message.objects.create(
+        request=request, author=actor, author_role=role, body=body, created_at=now or timezone.now()
+    )
     _store_evidence(request, files, uploader=actor, role=role, message=message)
     return message

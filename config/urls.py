@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from aftersales.views import files
+
 from . import views
 
 urlpatterns = [
@@ -10,4 +12,11 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    # Evidence for everyone who may see the request: buyer, seller, staff (access-checked).
+    path("evidence/<int:pk>/", files.evidence_file, name="evidence"),
+    path(
+        "evidence/<int:pk>/thumb/", files.evidence_file, {"variant": "thumb"}, name="evidence_thumb"
+    ),
+    path("uploads/<int:pk>/", files.pending_file, name="pending_upload"),
+    path("", include("aftersales.urls")),
 ]

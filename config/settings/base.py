@@ -117,7 +117,9 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 # Uploaded evidence lives outside any public URL: it is served only through views that
 # check who may see the request it belongs to (SPEC §6).
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
-MEDIA_URL = None
+# No public URL: an absolute URL on a host that cannot resolve, so nothing (not even Django's
+# test live server) serves MEDIA_ROOT directly.
+MEDIA_URL = "https://private-media.invalid/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

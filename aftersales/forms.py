@@ -1,0 +1,188 @@
+"""Forms for buyers and sellers. Evidence uploads are checked here, before any service runs;
+files that pass are kept if the form comes back with an error elsewhere."""
+
+from decimal import Decimal
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from disputes.models import Dispute
+from orders.models import OrderItem
+
+from . import policy, uploads
+from .evidence import PHOTO, VIDEO, PreparedFile, prepare_each
+from .models import Carrier, Kind, PendingUpload, Reason
+from .shipping import tracking_error
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+# Hints for the browser's file picker only; files are judged by their content.
+PHOTO_TYPES = "image/jpeg,image/png,image/webp,image/gif"
+VIDEO_TYPES = "video/mp4,video/quicktime,video/webm"
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+class EvidenceForm(forms.Form):
+    """A form with photo/video evidence.
+
+    ``files`` are new uploads; ``kept`` are ids of files accepted on an earlier try of this
+    form (see :mod:`aftersales.uploads`). After validation, :meth:`evidence` is what goes to
+    the service; when the form must be shown again, :meth:`keep_accepted` keeps new good files.
+    """
+
+    max_photos = settings.EVIDENCE["MAX_PHOTOS"]
+    max_videos = settings.EVIDENCE["MAX_VIDEOS"]
+    evidence_required = False
+
+    files = MultipleFileField(
+        label=_("Photos and video"),
+        required=False,
+        widget=MultipleFileInput(attrs={"accept": f"{PHOTO_TYPES},{VIDEO_TYPES}"}),
+    )
+
+    def __init__(self, *args, owner, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owner = owner
+        self.kept: list[PendingUpload] = uploads.kept_for(
+            owner, self.data.getlist("kept") if hasattr(self.data, "getlist") else []
+        )
+        self.accepted: list[PreparedFile] = []
+
+    def clean_files(self):
+        new = self.cleaned_data.get("files") or []
+        kept_photos = sum(1 for k in self.kept if k.media_type == PHOTO)
+        kept_videos = sum(1 for k in self.kept if k.media_type == VIDEO)
+        self.accepted, errors = prepare_each(
+            new,
+            max_photos=self.max_photos - kept_photos,
+            max_videos=self.max_videos - kept_videos,
+        )
+        if errors:
+            raise forms.ValidationError(errors)
+        if self.evidence_required and not (self.accepted or self.kept):
+            raise forms.ValidationError(_("Add at least one photo."), code="required")
+        return new
+
+    def evidence(self) -> list[PreparedFile]:
+        return [uploads.as_prepared(k) for k in self.kept] + self.accepted
+
+    def keep_accepted(self) -> None:
+        self.kept += uploads.keep(self.owner, self.accepted)
+        self.accepted = []
+
+    def discard_kept(self) -> None:
+        uploads.discard(self.kept)
+
+
+class RequestForm(EvidenceForm):
+    """File (or revise) an after-sales request for one order item and one kind."""
+
+    reason = forms.ChoiceField(label=_("Reason"))
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    refund_amount = forms.DecimalField(
+        label=_("Refund amount (¥)"), min_value=Decimal("0.01"), **MONEY
+    )
+    description = forms.CharField(
+        label=_("Description"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def __init__(self, *args, item: OrderItem, kind: Kind, now, standing, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.item, self.kind = item, Kind(kind)
+        reasons = policy.open_reasons(item, self.kind, now=now)
+        self.fields["reason"].choices = [("", "—")] + [(r.value, r.label) for r in reasons]
+        self.guidance = [(r.value, r.label, policy.GUIDANCE[r]) for r in reasons]
+        quantity = self.fields["quantity"]
+        quantity.max_value = standing.quantity_left
+        quantity.widget.attrs["max"] = standing.quantity_left
+        quantity.initial = standing.quantity_left
+        self.max_refund = policy.max_refund(
+            item, quantity=standing.quantity_left, quantity_left=standing.quantity_left
+        )
+        if self.kind.is_money:
+            self.fields["refund_amount"].initial = self.max_refund
+            self.fields["refund_amount"].max_value = standing.refundable
+        else:
+            del self.fields["refund_amount"]
+
+    def clean_reason(self):
+        return Reason(self.cleaned_data["reason"])
+
+    def clean(self):
+        cleaned = super().clean()
+        quantity, amount = cleaned.get("quantity"), cleaned.get("refund_amount")
+        if self.kind.is_money and quantity and amount is not None:
+            left = self.fields["quantity"].max_value
+            limit = policy.max_refund(self.item, quantity=quantity, quantity_left=left)
+            if amount > limit:
+                self.add_error(
+                    "refund_amount",
+                    _("For %(quantity)s item(s) you can ask back at most ¥%(limit)s.")
+                    % {"quantity": quantity, "limit": limit},
+                )
+        return cleaned
+
+    @property
+    def refund(self) -> Decimal:
+        return self.cleaned_data.get("refund_amount") or Decimal("0.00")
+
+
+class TrackingForm(forms.Form):
+    carrier = forms.ChoiceField(label=_("Carrier"), choices=[("", "—"), *Carrier.choices])
+    tracking_number = forms.CharField(label=_("Tracking number"), max_length=40)
+
+    def clean(self):
+        cleaned = super().clean()
+        carrier, number = cleaned.get("carrier"), cleaned.get("tracking_number")
+        if carrier and number and (error := tracking_error(carrier, number)):
+            self.add_error("tracking_number", error)
+        return cleaned
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Why (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class EscalateForm(EvidenceForm):
+    reason = forms.ChoiceField(
+        label=_("Why do you ask the platform to step in?"),
+        choices=[("", "—")]
+        + [(c.value, c.label) for c in Dispute.Reason if c != Dispute.Reason.SELLER_UNRESPONSIVE],
+    )
+    statement = forms.CharField(
+        label=_("What happened"), max_length=4000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+
+
+class MessageForm(EvidenceForm):
+    max_photos = 1
+    max_videos = 0
+
+    body = forms.CharField(
+        label=_("Message"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    files = MultipleFileField(
+        label=_("Photo (optional)"),
+        required=False,
+        widget=MultipleFileInput(attrs={"accept": PHOTO_TYPES}),
+    )

@@ -1,0 +1,314 @@
+"""The buyer's after-sales pages (SPEC §1): file a request, follow it, act on it.
+
+Views stay thin: they find the row through a buyer-scoped selector (someone else's id is a
+404), validate a form, call one service, and report the result. A service refusing the action
+(stale page, double click) becomes a message on the request page; nothing changes.
+"""
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from disputes import services as dispute_services
+from orders.selectors import items_for_buyer
+
+from .. import actions, policy, services, timeline
+from ..errors import AfterSalesError
+from ..forms import EscalateForm, MessageForm, NoteForm, RequestForm, TrackingForm
+from ..models import AfterSalesRequest, Kind, Proposal, Role
+from ..selectors import STATUS_STATES, requests_for_buyer
+
+PAGE_SIZE = 20
+
+
+def _own_request(request: HttpRequest, pk: int) -> AfterSalesRequest:
+    return get_object_or_404(requests_for_buyer(request.user), pk=pk)
+
+
+def _done(request: HttpRequest, aftersales: AfterSalesRequest) -> HttpResponse:
+    return redirect("buyer:request_detail", pk=aftersales.pk)
+
+
+def _act(
+    request: HttpRequest, aftersales: AfterSalesRequest, do: Callable[[], object], success: str
+) -> HttpResponse:
+    try:
+        do()
+    except AfterSalesError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, success)
+    return _done(request, aftersales)
+
+
+@login_required
+def request_list(request: HttpRequest) -> HttpResponse:
+    """售后列表: the buyer's requests, newest first, filtered by processing / finished / closed."""
+    status = request.GET.get("status", "")
+    status = status if status in STATUS_STATES else ""
+    page = Paginator(requests_for_buyer(request.user, status=status), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "buyer/request_list.html", {"page": page, "status": status})
+
+
+def _detail_context(request: HttpRequest, aftersales: AfterSalesRequest, **forms) -> dict:
+    available = actions.available(aftersales, Role.BUYER)
+    pending = None
+    if "accept_proposal" in available:
+        pending = aftersales.proposals.filter(status=Proposal.Status.PENDING).last()
+    return {
+        "aftersales": aftersales,
+        "steps": timeline.progress(aftersales),
+        "entries": timeline.timeline(aftersales),
+        "actions": available,
+        "proposal": pending,
+        "dispute": aftersales.disputes.select_related("ruling").last(),
+        "ship_form": forms.get("ship_form") or TrackingForm(),
+        "decline_form": forms.get("decline_form") or NoteForm(),
+        "message_form": forms.get("message_form") or MessageForm(owner=request.user),
+    }
+
+
+@login_required
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    aftersales = _own_request(request, pk)
+    return render(request, "buyer/request_detail.html", _detail_context(request, aftersales))
+
+
+def _apply_form_context(item, kind, standing, form) -> dict:
+    return {"item": item, "kind": kind, "standing": standing, "form": form}
+
+
+@login_required
+def apply(request: HttpRequest, item_id: int) -> HttpResponse:
+    """申请售后: choose the kind, then the reason, quantity, amount, description and evidence."""
+    item = get_object_or_404(items_for_buyer(request.user), pk=item_id)
+    now = timezone.now()
+    standing = policy.standing(item, now=now)
+    open_request = item.aftersales_requests.filter(state__in=STATUS_STATES["processing"]).first()
+    if open_request is not None:
+        messages.info(request, _("This item already has an after-sales request in progress."))
+        return _done(request, open_request)
+    kind = request.GET.get("kind") or request.POST.get("kind")
+    if kind not in standing.kinds:
+        return render(request, "buyer/apply_kind.html", {"item": item, "standing": standing})
+    kind = Kind(kind)
+    form = RequestForm(
+        request.POST or None,
+        request.FILES or None,
+        owner=request.user,
+        item=item,
+        kind=kind,
+        now=now,
+        standing=standing,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            aftersales = services.submit_request(
+                buyer=request.user,
+                order_item=item,
+                kind=kind,
+                reason=form.cleaned_data["reason"],
+                quantity=form.cleaned_data["quantity"],
+                refund_amount=form.refund,
+                description=form.cleaned_data["description"],
+                files=form.evidence(),
+                now=now,
+            )
+        except AfterSalesError as error:
+            form.add_error(None, error.message)
+        else:
+            form.discard_kept()
+            messages.success(request, _("Your request was sent to the seller."))
+            return _done(request, aftersales)
+    if request.method == "POST":
+        form.keep_accepted()
+    return render(request, "buyer/apply_form.html", _apply_form_context(item, kind, standing, form))
+
+
+@login_required
+def resubmit(request: HttpRequest, pk: int) -> HttpResponse:
+    """修改申请: revise a rejected request and send it to the seller again."""
+    aftersales = _own_request(request, pk)
+    if not actions.allows("resubmit", aftersales, Role.BUYER):
+        messages.error(request, _("This request cannot be revised now."))
+        return _done(request, aftersales)
+    item, now = aftersales.order_item, timezone.now()
+    standing = policy.standing(item, now=now)
+    kind = Kind(request.POST.get("kind") or request.GET.get("kind") or aftersales.kind)
+    if kind not in standing.kinds:
+        kind = aftersales.kind
+    initial = {
+        "reason": aftersales.reason,
+        "quantity": aftersales.quantity,
+        "refund_amount": aftersales.refund_amount,
+        "description": aftersales.description,
+    }
+    form = RequestForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=initial,
+        owner=request.user,
+        item=item,
+        kind=kind,
+        now=now,
+        standing=standing,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.resubmit_request(
+                request=aftersales,
+                actor=request.user,
+                kind=kind,
+                reason=form.cleaned_data["reason"],
+                quantity=form.cleaned_data["quantity"],
+                refund_amount=form.refund,
+                description=form.cleaned_data["description"],
+                files=form.evidence(),
+                now=now,
+            )
+        except AfterSalesError as error:
+            form.add_error(None, error.message)
+        else:
+            form.discard_kept()
+            messages.success(request, _("Your revised request was sent to the seller."))
+            return _done(request, aftersales)
+    if request.method == "POST":
+        form.keep_accepted()
+    context = _apply_form_context(item, kind, standing, form)
+    context["revising"] = aftersales
+    return render(request, "buyer/apply_form.html", context)
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    aftersales = _own_request(request, pk)
+    return _act(
+        request,
+        aftersales,
+        lambda: services.withdraw_request(request=aftersales, actor=request.user),
+        _("You withdrew the request."),
+    )
+
+
+@login_required
+@require_POST
+def accept_proposal(request: HttpRequest, pk: int) -> HttpResponse:
+    aftersales = _own_request(request, pk)
+    return _act(
+        request,
+        aftersales,
+        lambda: services.accept_proposal(request=aftersales, actor=request.user),
+        _("You accepted the seller's proposal."),
+    )
+
+
+@login_required
+@require_POST
+def decline_proposal(request: HttpRequest, pk: int) -> HttpResponse:
+    aftersales = _own_request(request, pk)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        context = _detail_context(request, aftersales, decline_form=form)
+        return render(request, "buyer/request_detail.html", context, status=400)
+    return _act(
+        request,
+        aftersales,
+        lambda: services.decline_proposal(
+            request=aftersales, actor=request.user, note=form.cleaned_data["note"]
+        ),
+        _(
+            "You declined the proposal. You can revise your request, ask the platform to step "
+            "in, or withdraw."
+        ),
+    )
+
+
+@login_required
+@require_POST
+def ship_return(request: HttpRequest, pk: int) -> HttpResponse:
+    aftersales = _own_request(request, pk)
+    form = TrackingForm(request.POST)
+    if not form.is_valid():
+        context = _detail_context(request, aftersales, ship_form=form)
+        return render(request, "buyer/request_detail.html", context, status=400)
+    return _act(
+        request,
+        aftersales,
+        lambda: services.ship_return(request=aftersales, actor=request.user, **form.cleaned_data),
+        _("Tracking number saved. The seller has been told the goods are on their way."),
+    )
+
+
+@login_required
+@require_POST
+def confirm_delivery(request: HttpRequest, pk: int) -> HttpResponse:
+    aftersales = _own_request(request, pk)
+    return _act(
+        request,
+        aftersales,
+        lambda: services.confirm_delivery(request=aftersales, actor=request.user),
+        _("You confirmed receipt. This after-sales request is complete."),
+    )
+
+
+@login_required
+def escalate(request: HttpRequest, pk: int) -> HttpResponse:
+    """申请平台介入: the buyer's statement and evidence open a dispute."""
+    aftersales = _own_request(request, pk)
+    if not actions.allows("escalate", aftersales, Role.BUYER):
+        messages.error(request, _("The platform can be asked to step in only after a rejection."))
+        return _done(request, aftersales)
+    form = EscalateForm(request.POST or None, request.FILES or None, owner=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            dispute_services.escalate_to_platform(
+                request=aftersales,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                statement=form.cleaned_data["statement"],
+                files=form.evidence(),
+            )
+        except AfterSalesError as error:
+            form.add_error(None, error.message)
+        else:
+            form.discard_kept()
+            messages.success(request, _("The platform will review your case."))
+            return _done(request, aftersales)
+    if request.method == "POST":
+        form.keep_accepted()
+    return render(request, "buyer/escalate.html", {"aftersales": aftersales, "form": form})
+
+
+@login_required
+@require_POST
+def post_message(request: HttpRequest, pk: int) -> HttpResponse:
+    aftersales = _own_request(request, pk)
+    form = MessageForm(request.POST, request.FILES, owner=request.user)
+    if form.is_valid():
+        try:
+            services.post_message(
+                request=aftersales,
+                actor=request.user,
+                body=form.cleaned_data["body"],
+                files=form.evidence(),
+            )
+        except AfterSalesError as error:
+            form.add_error(None, error.message)
+        else:
+            form.discard_kept()
+            messages.success(request, _("Message sent."))
+            return redirect(reverse("buyer:request_detail", args=[aftersales.pk]) + "#thread")
+    form.keep_accepted()
+    context = _detail_context(request, aftersales, message_form=form)
+    return render(request, "buyer/request_detail.html", context, status=400)

@@ -1,0 +1,37 @@
+"""Evidence files, served only to those who may see the request they belong to (SPEC §6)."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+
+from ..models import Evidence, PendingUpload
+from ..selectors import visible_requests
+
+
+def _serve(field, content_type: str, *, download_name: str) -> FileResponse:
+    if not field:
+        raise Http404
+    response = FileResponse(field.open("rb"), content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    response["Content-Disposition"] = f'inline; filename="{download_name}"'
+    return response
+
+
+@login_required
+def evidence_file(request: HttpRequest, pk: int, variant: str = "file") -> FileResponse:
+    evidence = get_object_or_404(
+        Evidence.objects.filter(request__in=visible_requests(request.user).values("pk")), pk=pk
+    )
+    if variant == "thumb":
+        return _serve(evidence.thumbnail, "image/jpeg", download_name=f"thumb-{evidence.pk}.jpg")
+    name = evidence.file.name.rsplit("/", 1)[-1]
+    return _serve(evidence.file, evidence.content_type, download_name=name)
+
+
+@login_required
+def pending_file(request: HttpRequest, pk: int) -> FileResponse:
+    """A kept upload's thumbnail, for its owner only, while the form is being corrected."""
+    upload = get_object_or_404(PendingUpload, pk=pk, owner=request.user)
+    return _serve(upload.thumbnail, "image/jpeg", download_name=f"pending-{upload.pk}.jpg")
