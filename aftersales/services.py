@@ -117,7 +117,8 @@ def _store_evidence(
 def _after_commit(event: RequestEvent) -> None:
     from .tasks import announce_transition
 
-    transaction.on_commit(partial(announce_transition.delay, event.pk))
+    # robust: the action has committed; a broker hiccup must not turn it into an error page.
+    transaction.on_commit(partial(announce_transition.delay, event.pk), robust=True)
 
 
 def apply_transition(
@@ -200,7 +201,8 @@ def _record_money(
     )
     from .tasks import pay_out
 
-    transaction.on_commit(partial(pay_out.delay, entry.pk))
+    # robust: if the broker is unreachable the row stays pending and is paid by the retry sweep.
+    transaction.on_commit(partial(pay_out.delay, entry.pk), robust=True)
     return entry
 
 

@@ -22,8 +22,6 @@ from aftersales.services import InvalidInput, apply_transition, settle_money
 
 from .models import Dispute, Ruling
 
-OVERDUE_SELLER_STATES = (State.RETURN_SHIPPED, State.INSPECTING, State.REPAIRING)
-
 OUTCOME_STATE = {
     Ruling.Outcome.REFUND: State.REFUNDED,
     Ruling.Outcome.COMPENSATION: State.REFUNDED,
@@ -81,10 +79,8 @@ def escalate_to_platform(
     apply_transition(
         request,
         actor=actor,
-        roles=frozenset({Role.BUYER}),
         action="escalate",
         apply=lambda req: req.escalate(),
-        states=(State.REJECTED,),
         note=statement,
         files=files,
         now=now,
@@ -102,10 +98,8 @@ def escalate_overdue(
     return apply_transition(
         request,
         actor=actor,
-        roles=frozenset({Role.SYSTEM}),
-        action="escalate",
+        action="escalate_overdue",
         apply=lambda req: req.escalate(),
-        states=OVERDUE_SELLER_STATES,
         now=now,
         then=lambda req, event: _open_dispute(
             req,
@@ -186,7 +180,6 @@ def rule_dispute(
     apply_transition(
         dispute.request,
         actor=actor,
-        roles=frozenset({Role.STAFF}),
         action="rule",
         apply=apply,
         note=rationale,
