@@ -154,6 +154,25 @@ class TrackingForm(forms.Form):
         return cleaned
 
 
+class ReturnShipmentForm(TrackingForm):
+    shipping_fee = forms.DecimalField(
+        label=_("Return shipping you paid (¥)"),
+        required=False,
+        min_value=Decimal("0.00"),
+        max_value=settings.RETURN_SHIPPING_REIMBURSEMENT_LIMIT,
+        help_text=_("The seller reimburses it once the goods arrive."),
+        **MONEY,
+    )
+
+    def __init__(self, *args, seller_pays: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not seller_pays:
+            del self.fields["shipping_fee"]
+
+    def clean_shipping_fee(self):
+        return self.cleaned_data.get("shipping_fee") or Decimal("0.00")
+
+
 class NoteForm(forms.Form):
     note = forms.CharField(
         label=_("Why (optional)"),

@@ -474,6 +474,13 @@ class Shipment(models.Model):
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
     carrier = models.CharField(_("carrier"), max_length=10, choices=Carrier.choices)
     tracking_number = models.CharField(_("tracking number"), max_length=40)
+    shipping_fee = models.DecimalField(
+        _("shipping fee claimed"),
+        max_digits=8,
+        decimal_places=2,
+        default=ZERO,
+        help_text=_("Return shipping the buyer paid and the seller reimburses."),
+    )
     shipped_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -484,6 +491,11 @@ class Shipment(models.Model):
         verbose_name = _("shipment")
         verbose_name_plural = _("shipments")
         ordering = ["shipped_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(shipping_fee__gte=0), name="shipping_fee_not_negative"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_carrier_display()} {self.tracking_number}"

@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from functools import partial
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -549,6 +550,7 @@ def _ship(
     tracking_number: str,
     apply: Callable[[AfterSalesRequest], None],
     now: datetime | None,
+    shipping_fee: Decimal = Decimal("0.00"),
 ) -> AfterSalesRequest:
     number = _checked_tracking(carrier, tracking_number)
 
@@ -559,6 +561,7 @@ def _ship(
             purpose=purpose,
             carrier=carrier,
             tracking_number=number,
+            shipping_fee=shipping_fee,
             shipped_by=actor,
         )
 
@@ -580,8 +583,22 @@ def ship_return(
     actor: Actor,
     carrier: str,
     tracking_number: str,
+    shipping_fee: Decimal = Decimal("0.00"),
     now: datetime | None = None,
 ) -> AfterSalesRequest:
+    """寄回商品. When the seller pays return shipping, the buyer may claim what it cost, up to
+    ``RETURN_SHIPPING_REIMBURSEMENT_LIMIT``; it is paid once the seller has the goods."""
+    limit = settings.RETURN_SHIPPING_REIMBURSEMENT_LIMIT
+    if shipping_fee < 0 or shipping_fee > limit:
+        raise InvalidInput(
+            _("The shipping fee must be between ¥0.00 and ¥%(limit)s.") % {"limit": limit}
+        )
+
+    def apply(req: AfterSalesRequest) -> None:
+        if shipping_fee and not req.seller_pays_return_shipping:
+            raise InvalidInput(_("For a no-reason return you pay the return shipping yourself."))
+        req.ship_return()
+
     return _ship(
         request,
         actor=actor,
@@ -589,18 +606,25 @@ def ship_return(
         purpose=Shipment.Purpose.RETURN,
         carrier=carrier,
         tracking_number=tracking_number,
-        apply=lambda req: req.ship_return(),
+        shipping_fee=shipping_fee,
+        apply=apply,
         now=now,
     )
 
 
-def _mark_received(purpose: str, now: datetime | None) -> Callable:
-    def record(req: AfterSalesRequest, event: RequestEvent) -> None:
-        req.shipments.filter(purpose=purpose, received_at__isnull=True).update(
-            received_at=now or timezone.now()
-        )
-
-    return record
+def _receive_return(req: AfterSalesRequest, event: RequestEvent) -> None:
+    """The goods are back with the seller: mark the parcel received and reimburse the return
+    shipping the buyer claimed (one ledger row per parcel)."""
+    for shipment in req.shipments.filter(purpose=Shipment.Purpose.RETURN, received_at__isnull=True):
+        shipment.received_at = event.created_at
+        shipment.save(update_fields=["received_at"])
+        if req.seller_pays_return_shipping:
+            _record_money(
+                req,
+                type=LedgerEntry.Type.SHIPPING_REIMBURSEMENT,
+                amount=shipment.shipping_fee,
+                key=f"shipment-{shipment.pk}-shipping",
+            )
 
 
 @transaction.atomic
@@ -613,8 +637,13 @@ def confirm_return_received(
         action="confirm_return_received",
         apply=lambda req: req.confirm_return_received(),
         now=now,
-        then=_mark_received(Shipment.Purpose.RETURN, now),
+        then=_receive_return,
     )
+
+
+def _settle_unconfirmed_return(req: AfterSalesRequest, event: RequestEvent) -> None:
+    _receive_return(req, event)
+    settle_money(req, event)
 
 
 @transaction.atomic
@@ -628,7 +657,7 @@ def refund_without_receipt(
         action="refund_without_receipt",
         apply=lambda req: req.refund_without_receipt(),
         now=now,
-        then=settle_money,
+        then=_settle_unconfirmed_return,
     )
 
 

@@ -22,7 +22,7 @@ from orders.selectors import items_for_buyer
 
 from .. import actions, policy, services, timeline
 from ..errors import AfterSalesError
-from ..forms import EscalateForm, MessageForm, NoteForm, RequestForm, TrackingForm
+from ..forms import EscalateForm, MessageForm, NoteForm, RequestForm, ReturnShipmentForm
 from ..models import AfterSalesRequest, Kind, Proposal, Role
 from ..selectors import STATUS_STATES, requests_for_buyer
 
@@ -72,7 +72,8 @@ def _detail_context(request: HttpRequest, aftersales: AfterSalesRequest, **forms
         "actions": available,
         "proposal": pending,
         "dispute": aftersales.disputes.select_related("ruling").last(),
-        "ship_form": forms.get("ship_form") or TrackingForm(),
+        "ship_form": forms.get("ship_form")
+        or ReturnShipmentForm(seller_pays=aftersales.seller_pays_return_shipping),
         "decline_form": forms.get("decline_form") or NoteForm(),
         "message_form": forms.get("message_form") or MessageForm(owner=request.user),
     }
@@ -238,7 +239,7 @@ def decline_proposal(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def ship_return(request: HttpRequest, pk: int) -> HttpResponse:
     aftersales = _own_request(request, pk)
-    form = TrackingForm(request.POST)
+    form = ReturnShipmentForm(request.POST, seller_pays=aftersales.seller_pays_return_shipping)
     if not form.is_valid():
         context = _detail_context(request, aftersales, ship_form=form)
         return render(request, "buyer/request_detail.html", context, status=400)

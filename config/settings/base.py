@@ -9,6 +9,7 @@ Django's own ``EMAIL_*`` settings.
 
 import os
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -157,6 +158,8 @@ AFTERSALES_DEADLINES = {
     "ruling_target": timedelta(days=5),
     "reminder_before": timedelta(hours=24),
 }
+# The most a buyer can claim back for return shipping the seller pays for (SPEC §5).
+RETURN_SHIPPING_REIMBURSEMENT_LIMIT = Decimal("30.00")
 AFTERSALES_WINDOWS = {
     "no_reason_return_days": 7,
     "seller_fault_return_days": 15,
