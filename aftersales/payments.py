@@ -54,26 +54,31 @@ def gateway() -> PaymentGateway:
     return import_string(settings.PAYMENT_GATEWAY)()
 
 
-@transaction.atomic
 def pay_out(*, entry_id: int) -> LedgerEntry:
     """Pay one ledger row. Safe to run twice: a paid row is left alone, and the gateway sees
-    the row's idempotency key, so a retry after a lost answer cannot pay twice."""
-    entry = LedgerEntry.objects.select_for_update().get(pk=entry_id)
-    if entry.status == LedgerEntry.Status.PAID:
-        return entry
-    entry.attempts += 1
+    the row's idempotency key, so a retry after a lost answer cannot pay twice.
+
+    The attempt is counted (and a failure's reason kept) in its own committed step, so staff
+    see every try even when the task gives up.
+    """
+    with transaction.atomic():
+        entry = LedgerEntry.objects.select_for_update().get(pk=entry_id)
+        if entry.status == LedgerEntry.Status.PAID:
+            return entry
+        entry.attempts += 1
+        entry.save(update_fields=["attempts"])
     try:
-        entry.gateway_reference = gateway().pay(
+        reference = gateway().pay(
             idempotency_key=entry.idempotency_key, amount=entry.amount, method=entry.payment_method
         )
     except GatewayError as exc:
-        entry.last_error = str(exc)
-        entry.save(update_fields=["attempts", "last_error"])
+        LedgerEntry.objects.filter(pk=entry.pk).update(last_error=str(exc))
         raise
     entry.status = LedgerEntry.Status.PAID
+    entry.gateway_reference = reference
     entry.paid_at = timezone.now()
     entry.last_error = ""
-    entry.save(update_fields=["attempts", "gateway_reference", "status", "paid_at", "last_error"])
+    entry.save(update_fields=["gateway_reference", "status", "paid_at", "last_error"])
     return entry
 
 

@@ -13,7 +13,7 @@ The platform rules, in one place:
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
 from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
@@ -128,14 +128,11 @@ def units_refunded(item: OrderItem) -> int:
 
 
 def max_refund(item: OrderItem, *, quantity: int, quantity_left: int) -> Decimal:
-    """The most a request for ``quantity`` units may ask back.
-
-    The item's share for those units, never more than is still refundable; the last units
-    take whatever remains, so rounding never leaves cents behind.
-    """
-    if quantity >= quantity_left:
-        return item.refundable_amount
-    share = (item.amount_paid * quantity / item.quantity).quantize(CENT, rounding=ROUND_DOWN)
+    """The most a request for ``quantity`` units may ask back: those units' share of what was
+    paid, never more than is still refundable. Shares round down, except for the last units,
+    which round up so that no cent is left behind."""
+    rounding = ROUND_UP if quantity >= quantity_left else ROUND_DOWN
+    share = (item.amount_paid * quantity / item.quantity).quantize(CENT, rounding=rounding)
     return min(share, item.refundable_amount)
 
 

@@ -333,6 +333,14 @@ def withdraw_request(
         action="withdraw",
         apply=lambda req: req.withdraw(),
         now=now,
+        then=_lapse_pending_proposal,
+    )
+
+
+def _lapse_pending_proposal(req: AfterSalesRequest, event: RequestEvent) -> None:
+    """A request that closes while an offer waits for the buyer leaves the offer lapsed."""
+    req.proposals.filter(status=Proposal.Status.PENDING).update(
+        status=Proposal.Status.LAPSED, answered_at=event.created_at
     )
 
 
@@ -778,9 +786,7 @@ def close_for_timeout(
         action="close_for_timeout",
         apply=lambda req: req.close_for_timeout(),
         now=now,
-        then=lambda req, event: req.proposals.filter(status=Proposal.Status.PENDING).update(
-            status=Proposal.Status.LAPSED
-        ),
+        then=_lapse_pending_proposal,
     )
 
 

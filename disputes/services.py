@@ -150,6 +150,11 @@ def rule_dispute(
         current = Dispute.objects.select_for_update().get(pk=dispute.pk)
         if current.status != Dispute.Status.OPEN or current.request_id != req.pk:
             raise StaleAction()
+        if compensation_amount > req.order_item.amount_paid:
+            raise InvalidInput(
+                _("Compensation may be at most ¥%(limit)s, what the buyer paid for the item.")
+                % {"limit": req.order_item.amount_paid}
+            )
         if refund_amount > req.order_item.refundable_amount:
             raise RefundLimitExceeded(
                 _("The refund may be at most ¥%(limit)s, what is still refundable for the item.")

@@ -1,0 +1,367 @@
+"""Money rules (SPEC §5): refunds never exceed what was paid, each payout happens once, a payout
+that keeps failing is flagged for staff, and two refunds racing for one item cannot both win."""
+
+import threading
+import time
+from decimal import Decimal
+
+import pytest
+from celery.exceptions import Retry
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+
+from aftersales import payments, services
+from aftersales.errors import RefundLimitExceeded, StaleAction
+from aftersales.models import Kind, LedgerEntry, State
+from aftersales.payments import SimulatedGateway
+from aftersales.tasks import PAYOUT_RETRIES
+from aftersales.tasks import pay_out as pay_out_task
+from disputes import services as dispute_services
+from disputes.models import Ruling
+from orders.models import OrderItem
+from tests.aftersales.factories import file_request, request_in
+
+pytestmark = pytest.mark.django_db
+
+
+def refunded(item) -> Decimal:
+    return OrderItem.objects.get(pk=item.pk).refunded_amount
+
+
+@pytest.fixture
+def pending_refund(item):
+    """A ¥100 refund ledger row whose payout has not run yet (no commit in a test)."""
+    request = request_in(State.REFUNDED, item)
+    entry = LedgerEntry.objects.get(request=request)
+    assert entry.status == LedgerEntry.Status.PENDING
+    return entry
+
+
+# --- the item's refunded total -----------------------------------------------------------------
+
+
+def test_database_refuses_refunded_amount_above_paid(item):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        OrderItem.objects.filter(pk=item.pk).update(refunded_amount=Decimal("200.01"))
+
+    assert refunded(item) == 0
+
+
+def test_database_refuses_a_negative_refunded_amount(item):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        OrderItem.objects.filter(pk=item.pk).update(refunded_amount=Decimal("-1.00"))
+
+
+def test_database_accepts_a_full_refund(item):
+    OrderItem.objects.filter(pk=item.pk).update(refunded_amount=F("amount_paid"))
+
+    assert refunded(item) == Decimal("200.00")
+
+
+def test_two_requests_cannot_refund_more_than_was_paid(item, buyer, arbitrator):
+    # given: the first tin was refunded, ¥100
+    request_in(State.REFUNDED, item)
+    assert refunded(item) == Decimal("100.00")
+
+    # when: a second request ends in a dispute, and the platform tries to refund ¥150
+    second = request_in(State.DISPUTED, item)
+    dispute = second.disputes.get()
+    with pytest.raises(RefundLimitExceeded):
+        dispute_services.rule_dispute(
+            dispute=dispute,
+            actor=arbitrator,
+            outcome=Ruling.Outcome.REFUND,
+            rationale="Both tins were dented.",
+            refund_amount=Decimal("150.00"),
+        )
+
+    # then: nothing moved; the remaining ¥100 can still be refunded, and not a cent more
+    assert refunded(item) == Decimal("100.00")
+    assert LedgerEntry.objects.count() == 1
+    dispute_services.rule_dispute(
+        dispute=dispute,
+        actor=arbitrator,
+        outcome=Ruling.Outcome.REFUND,
+        rationale="The second tin was dented too.",
+        refund_amount=Decimal("100.00"),
+    )
+    assert refunded(item) == Decimal("200.00")
+    assert sum(LedgerEntry.objects.values_list("amount", flat=True)) == Decimal("200.00")
+    with pytest.raises(services.Ineligible):
+        file_request(item, kind=Kind.REFUND_ONLY, refund_amount=Decimal("0.01"))
+
+
+def test_record_money_refuses_an_overdraft(item):
+    request = request_in(State.REFUNDED, item)
+
+    with pytest.raises(RefundLimitExceeded), transaction.atomic():
+        services._record_money(
+            request, type=LedgerEntry.Type.REFUND, amount=Decimal("100.01"), key="extra"
+        )
+
+    assert refunded(item) == Decimal("100.00")
+    assert not LedgerEntry.objects.filter(idempotency_key="extra").exists()
+
+
+def test_duplicate_idempotency_key_is_refused_by_the_database(pending_refund):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LedgerEntry.objects.create(
+            request=pending_refund.request,
+            order_item=pending_refund.order_item,
+            type=LedgerEntry.Type.COMPENSATION,
+            amount=Decimal("1.00"),
+            payment_method=pending_refund.payment_method,
+            idempotency_key=pending_refund.idempotency_key,
+        )
+
+    assert LedgerEntry.objects.count() == 1
+
+
+def test_a_request_is_refunded_only_once(pending_refund):
+    request = pending_refund.request
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        services.settle_money(request, request.events.last())
+
+    assert LedgerEntry.objects.count() == 1
+    assert refunded(pending_refund.order_item) == Decimal("100.00")
+
+
+def test_amounts_are_decimals_with_two_places(pending_refund):
+    entry = LedgerEntry.objects.get(pk=pending_refund.pk)
+
+    assert isinstance(entry.amount, Decimal)
+    assert entry.amount.as_tuple().exponent == -2
+
+
+# --- payouts -----------------------------------------------------------------------------------
+
+
+def test_pay_out_twice_calls_the_gateway_once(pending_refund):
+    payments.pay_out(entry_id=pending_refund.pk)
+    payments.pay_out(entry_id=pending_refund.pk)
+
+    entry = LedgerEntry.objects.get(pk=pending_refund.pk)
+    assert entry.status == LedgerEntry.Status.PAID
+    assert entry.gateway_reference
+    assert entry.paid_at is not None
+    assert [(c.idempotency_key, c.amount) for c in SimulatedGateway.calls] == [
+        (entry.idempotency_key, Decimal("100.00"))
+    ]
+
+
+def test_payout_goes_back_to_the_original_payment_method(pending_refund):
+    payments.pay_out(entry_id=pending_refund.pk)
+
+    assert [c.method for c in SimulatedGateway.calls] == [
+        pending_refund.order_item.order.payment_method
+    ]
+
+
+def test_gateway_failure_keeps_the_entry_pending(pending_refund):
+    SimulatedGateway.fail_next = 1
+
+    with pytest.raises(payments.GatewayError):
+        payments.pay_out(entry_id=pending_refund.pk)
+
+    entry = LedgerEntry.objects.get(pk=pending_refund.pk)
+    assert entry.status == LedgerEntry.Status.PENDING
+    assert SimulatedGateway.calls == []
+
+
+def run_like_a_worker(entry_id):
+    """Run the payout task as a worker would: each ``self.retry`` re-delivers the task with
+    ``retries`` one higher. (Eager mode with CELERY_TASK_EAGER_PROPAGATES does not re-run a
+    retried task: ``self.retry`` raises ``celery.exceptions.Retry`` out of ``apply``.)
+    Returns the countdowns the task asked for."""
+    countdowns = []
+    for retries in range(PAYOUT_RETRIES + 2):
+        try:
+            pay_out_task.apply(args=[entry_id], retries=retries)
+        except Retry as retry:
+            countdowns.append(retry.when)
+            continue
+        return countdowns
+    raise AssertionError("the task kept asking for retries past max_retries")
+
+
+def test_eager_payout_task_that_fails_asks_for_a_retry(pending_refund):
+    SimulatedGateway.fail_next = 1
+
+    with pytest.raises(Retry):
+        pay_out_task.delay(pending_refund.pk)
+
+    assert LedgerEntry.objects.get(pk=pending_refund.pk).status == LedgerEntry.Status.PENDING
+
+
+@pytest.mark.parametrize("failures", [1, PAYOUT_RETRIES])
+def test_payout_task_retries_until_the_gateway_answers(failures, pending_refund):
+    SimulatedGateway.fail_next = failures
+
+    countdowns = run_like_a_worker(pending_refund.pk)
+
+    entry = LedgerEntry.objects.get(pk=pending_refund.pk)
+    assert entry.status == LedgerEntry.Status.PAID
+    assert len(SimulatedGateway.calls) == 1
+    assert len(countdowns) == failures
+    assert countdowns == sorted(countdowns)  # backing off, not hammering the gateway
+
+
+def test_payout_that_keeps_failing_is_flagged_not_lost(pending_refund):
+    SimulatedGateway.fail_next = PAYOUT_RETRIES + 1  # the first try and every retry fail
+
+    countdowns = run_like_a_worker(pending_refund.pk)
+
+    entry = LedgerEntry.objects.get(pk=pending_refund.pk)
+    assert entry.status == LedgerEntry.Status.FAILED
+    assert entry.amount == Decimal("100.00")
+    assert len(countdowns) == PAYOUT_RETRIES
+    assert SimulatedGateway.calls == []
+    assert SimulatedGateway.fail_next == 0  # it really tried 1 + PAYOUT_RETRIES times
+    # the money is still owed: the item's refunded total is kept for the staff to pay out
+    assert refunded(pending_refund.order_item) == Decimal("100.00")
+
+
+def test_failed_payout_attempts_are_recorded_for_staff(pending_refund):
+    """Staff looking at a flagged row need to see how often it was tried and why it failed."""
+    SimulatedGateway.fail_next = PAYOUT_RETRIES + 1
+
+    run_like_a_worker(pending_refund.pk)
+
+    entry = LedgerEntry.objects.get(pk=pending_refund.pk)
+    assert entry.status == LedgerEntry.Status.FAILED
+    assert entry.attempts == PAYOUT_RETRIES + 1
+    assert "fail" in entry.last_error
+
+
+def test_successful_retry_counts_its_attempts(pending_refund):
+    SimulatedGateway.fail_next = 2
+
+    run_like_a_worker(pending_refund.pk)
+
+    entry = LedgerEntry.objects.get(pk=pending_refund.pk)
+    assert entry.status == LedgerEntry.Status.PAID
+    assert entry.attempts == 3
+
+
+def test_flagged_payout_can_still_be_paid_by_staff(pending_refund):
+    SimulatedGateway.fail_next = PAYOUT_RETRIES + 1
+    run_like_a_worker(pending_refund.pk)
+
+    payments.pay_out(entry_id=pending_refund.pk)
+
+    entry = LedgerEntry.objects.get(pk=pending_refund.pk)
+    assert entry.status == LedgerEntry.Status.PAID
+    assert len(SimulatedGateway.calls) == 1
+
+
+def test_paid_entry_is_not_flagged(pending_refund):
+    payments.pay_out(entry_id=pending_refund.pk)
+
+    payments.flag_failed_payout(entry_id=pending_refund.pk)
+
+    assert LedgerEntry.objects.get(pk=pending_refund.pk).status == LedgerEntry.Status.PAID
+
+
+# --- two refunds at the same moment (PostgreSQL: real row locks) -------------------------------
+
+
+def race(*workers):
+    """Run each worker in its own thread, released together; return what each returned or
+    raised, in the workers' order."""
+    barrier = threading.Barrier(len(workers))
+    outcomes: list = [None] * len(workers)
+
+    def run(index, work):
+        try:
+            barrier.wait(timeout=10)
+            outcomes[index] = work()
+        except Exception as exc:  # noqa: BLE001 - the outcome is what the test looks at
+            outcomes[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not any(thread.is_alive() for thread in threads), "a worker hung"
+    return outcomes
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_approvals_at_once_refund_once(item, seller):
+    request = file_request(item, kind=Kind.REFUND_ONLY, quantity=1)
+
+    def approve():
+        return services.approve_request(request=request, actor=seller)
+
+    outcomes = race(approve, approve)
+
+    won = [o for o in outcomes if not isinstance(o, Exception)]
+    lost = [o for o in outcomes if isinstance(o, Exception)]
+    assert len(won) == 1 and won[0].state == State.REFUNDED
+    assert len(lost) == 1 and isinstance(lost[0], StaleAction), lost
+    assert list(LedgerEntry.objects.values_list("type", "amount")) == [
+        (LedgerEntry.Type.REFUND, Decimal("100.00"))
+    ]
+    assert refunded(item) == Decimal("100.00")
+    assert request.events.filter(to_state=State.REFUNDED).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_refunds_racing_for_the_same_money(item):
+    # given: an item with ¥200 refundable; two refunds of ¥150 and ¥120 each fit alone
+    request = request_in(State.DISPUTED, item)
+
+    def refund(amount, key):
+        def work():
+            with transaction.atomic():
+                entry = services._record_money(
+                    request, type=LedgerEntry.Type.REFUND, amount=amount, key=key
+                )
+                time.sleep(0.2)  # hold the item's lock so the other refund must wait for it
+            return entry
+
+        return work
+
+    # when: both run at the same moment
+    outcomes = race(refund(Decimal("150.00"), "race-a"), refund(Decimal("120.00"), "race-b"))
+
+    # then: exactly one is paid, the other is refused with a clear error
+    won = [o for o in outcomes if isinstance(o, LedgerEntry)]
+    lost = [o for o in outcomes if not isinstance(o, LedgerEntry)]
+    assert len(won) == 1, outcomes
+    assert len(lost) == 1 and isinstance(lost[0], RefundLimitExceeded), lost
+    assert refunded(item) == won[0].amount
+    assert list(LedgerEntry.objects.values_list("idempotency_key", flat=True)) == [
+        won[0].idempotency_key
+    ]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_database_check_stops_racing_updates_that_skip_the_lock(item):
+    """Code that forgets the row lock still cannot overdraw: the second UPDATE re-reads the
+    committed total and fails the check constraint."""
+
+    def add(amount):
+        def work():
+            with transaction.atomic():
+                OrderItem.objects.filter(pk=item.pk).update(
+                    refunded_amount=F("refunded_amount") + amount
+                )
+                time.sleep(0.2)
+            return amount
+
+        return work
+
+    outcomes = race(add(Decimal("150.00")), add(Decimal("120.00")))
+
+    won = [o for o in outcomes if isinstance(o, Decimal)]
+    lost = [o for o in outcomes if isinstance(o, Exception)]
+    assert len(won) == 1 and len(lost) == 1 and isinstance(lost[0], IntegrityError), outcomes
+    assert refunded(item) == won[0]
