@@ -6,6 +6,7 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from disputes.models import Dispute
 from orders.models import OrderItem
@@ -77,6 +78,22 @@ class EvidenceForm(forms.Form):
         if self.evidence_required and not (self.accepted or self.kept):
             raise forms.ValidationError(_("Add at least one photo."), code="required")
         return new
+
+    @property
+    def limits_text(self) -> str:
+        photos = ngettext(
+            "Up to %(count)s photo (JPEG, PNG, WebP or GIF).",
+            "Up to %(count)s photos (JPEG, PNG, WebP or GIF).",
+            self.max_photos,
+        ) % {"count": self.max_photos}
+        if not self.max_videos:
+            return photos
+        videos = ngettext(
+            "Up to %(count)s video (MP4, MOV or WebM).",
+            "Up to %(count)s videos (MP4, MOV or WebM).",
+            self.max_videos,
+        ) % {"count": self.max_videos}
+        return f"{photos} {videos}"
 
     def evidence(self) -> list[PreparedFile]:
         return [uploads.as_prepared(k) for k in self.kept] + self.accepted

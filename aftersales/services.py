@@ -10,7 +10,6 @@ payouts). A stale page or a double click finds the row already moved on and gets
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -119,7 +118,7 @@ def _after_commit(event: RequestEvent) -> None:
     from .tasks import announce_transition
 
     # robust: the action has committed; a broker hiccup must not turn it into an error page.
-    transaction.on_commit(partial(announce_transition.delay, event.pk), robust=True)
+    transaction.on_commit(lambda: announce_transition.delay(event.pk), robust=True)
 
 
 def apply_transition(
@@ -203,7 +202,7 @@ def _record_money(
     from .tasks import pay_out
 
     # robust: if the broker is unreachable the row stays pending and is paid by the retry sweep.
-    transaction.on_commit(partial(pay_out.delay, entry.pk), robust=True)
+    transaction.on_commit(lambda: pay_out.delay(entry.pk), robust=True)
     return entry
 
 

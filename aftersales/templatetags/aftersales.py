@@ -2,9 +2,33 @@ from decimal import Decimal
 
 from django import template
 from django.utils import timezone
+from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ..models import AfterSalesRequest, DueAction
 
 register = template.Library()
+
+# What happens when the deadline passes, said as a sentence around the time left.
+DEADLINE_SENTENCES = {
+    DueAction.AUTO_APPROVE: gettext_lazy(
+        "Approved automatically in %(left)s if the seller does not respond."
+    ),
+    DueAction.CLOSE: gettext_lazy("Closed automatically in %(left)s if the buyer does not act."),
+    DueAction.AUTO_REFUND: gettext_lazy(
+        "Refunded automatically in %(left)s if the seller does not confirm receipt."
+    ),
+    DueAction.PASS_INSPECTION: gettext_lazy(
+        "The inspection counts as passed in %(left)s if the seller records no result."
+    ),
+    DueAction.ESCALATE: gettext_lazy(
+        "Handed to the platform in %(left)s if the seller does not act."
+    ),
+    DueAction.CONFIRM_RECEIPT: gettext_lazy(
+        "Receipt is confirmed automatically in %(left)s if the buyer does not confirm it."
+    ),
+}
 
 
 @register.filter
@@ -21,17 +45,10 @@ def overdue(moment) -> bool:
 
 
 @register.simple_tag
-def deadline_phrase(request) -> str:
-    """ "<action> in 2 days, 3 hours" for the request's next deadline."""
+def deadline_phrase(request: AfterSalesRequest) -> str:
+    """What happens at the request's next deadline, and how long until then."""
     if not request.due_at:
         return ""
-    from django.utils.timesince import timeuntil
-
     if request.due_at <= timezone.now():
-        return _("Overdue: will be %(action)s shortly.") % {
-            "action": request.get_due_action_display()
-        }
-    return _("Will be %(action)s in %(left)s.") % {
-        "action": request.get_due_action_display(),
-        "left": timeuntil(request.due_at),
-    }
+        return _("Overdue: the automatic step runs within minutes.")
+    return DEADLINE_SENTENCES[request.due_action] % {"left": timeuntil(request.due_at)}

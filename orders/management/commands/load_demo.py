@@ -1,0 +1,119 @@
+"""``./manage.py load_demo [--reset]``: a believable marketplace to click through.
+
+The data is built in :mod:`orders.demo`. This command makes the load safe to repeat (it does
+nothing when the demo data is already there), runs it in one transaction, and keeps the side
+effects the services schedule on commit in-process and quiet: notification emails go to a
+dummy backend, and Celery tasks run eagerly, so refunds are paid through the configured
+(simulated) gateway without a broker.
+"""
+
+import logging
+import time
+from contextlib import contextmanager
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.test.utils import override_settings
+from django.utils import timezone
+
+from orders import demo
+
+
+@contextmanager
+def side_effects_in_process():
+    from config.celery import app
+
+    eager = app.conf.task_always_eager
+    # Eager tasks log "Task … succeeded" each, and Celery still builds (never connects) a
+    # producer, which makes kombu warn about the file-system broker's missing hostname.
+    quieted = {
+        logging.getLogger("celery.app.trace"): logging.WARNING,
+        logging.getLogger("kombu.connection"): logging.ERROR,
+    }
+    levels = {log: log.level for log in quieted}
+    app.conf.task_always_eager = True
+    for log, level in quieted.items():
+        log.setLevel(level)
+    try:
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            yield
+    finally:
+        app.conf.task_always_eager = eager
+        for log, level in levels.items():
+            log.setLevel(level)
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo marketplace: shops, buyers, orders and after-sales requests in every "
+        "state. Does nothing if it is already loaded, unless --reset is given."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Delete the demo data (demo shops, their orders and requests, demo users) "
+            "and load it afresh.",
+        )
+
+    def handle(self, *args, reset: bool = False, **options):
+        if demo.is_loaded() and not reset:
+            self.stdout.write(
+                "The demo data is already loaded; nothing was changed. "
+                "Run with --reset to delete it and load it afresh."
+            )
+            self._logins()
+            return
+        started, clock = timezone.now(), time.monotonic()
+        with side_effects_in_process():
+            try:
+                with transaction.atomic():
+                    if reset:
+                        deleted = demo.delete()
+                        self.stdout.write(f"Deleted the demo data ({sum(deleted.values())} rows).")
+                    kept = demo.load(now=started)
+                # Payouts ran as the transaction committed.
+                demo.fix_payout_times(started)
+            except demo.DemoError as exc:
+                raise CommandError(str(exc)) from exc
+        self._summary(time.monotonic() - clock)
+        if kept:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"These users already existed and were left as they were (their passwords "
+                    f"were not changed): {', '.join(kept)}."
+                )
+            )
+        self._logins()
+
+    def _summary(self, seconds: float) -> None:
+        counts = demo.summary()
+        write = self.stdout.write
+        write(self.style.SUCCESS(f"Demo data loaded in {seconds:.1f} s."))
+        write(
+            f"  {counts['shops']} shops, {counts['buyers']} buyers, {counts['orders']} orders "
+            f"({counts['items']} items), {counts['requests']} after-sales requests, "
+            f"{counts['disputes']} disputes ({counts['rulings']} ruled), "
+            f"{counts['messages']} messages, {counts['evidence']} evidence photos"
+        )
+        states = ", ".join(f"{state} {n}" for state, n in counts["by_state"].items())
+        write(f"  requests by state: {states}")
+        kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(counts["by_kind"].items()))
+        write(f"  requests by kind: {kinds}")
+        ledger = ", ".join(f"{status} {n}" for status, n in sorted(counts["ledger"].items()))
+        write(f"  ledger entries: {ledger or 'none'}")
+
+    def _logins(self) -> None:
+        write = self.stdout.write
+        write("")
+        write(f"Open {demo.SITE_URL} and sign in (password for every login: {demo.PASSWORD}):")
+        width = max(len(login) for login, _, _ in demo.LOGINS)
+        url_width = max(len(url) for _, _, url in demo.LOGINS)
+        for login, what, url in demo.LOGINS:
+            write(f"  {login:<{width}}  {url:<{url_width}}  {what}")
+        others = [spec.owner[0] for spec in demo.SHOPS[1:]]
+        write(
+            f"  Other shops' sellers: {', '.join(others)}; more buyers: "
+            f"{', '.join(b[0] for b in demo.BUYERS[1:4])}, … (same password)."
+        )
