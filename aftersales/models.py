@@ -91,6 +91,17 @@ class DueAction(models.TextChoices):
     CONFIRM_RECEIPT = "confirm_receipt", _("receipt confirmed automatically")
 
 
+class RejectionReason(models.TextChoices):
+    """Why a seller refuses a request or fails the inspection of returned goods."""
+
+    USED = "used", _("The goods were used or damaged after delivery")
+    INCOMPLETE = "incomplete", _("Parts, tags or packaging are missing")
+    OUTSIDE_POLICY = "outside_policy", _("Outside the shop's after-sales policy")
+    NO_EVIDENCE = "no_evidence", _("The evidence does not show the problem")
+    NOT_OUR_ITEM = "not_our_item", _("The returned item is not the one we sold")
+    OTHER = "other", _("Other")
+
+
 class Role(models.TextChoices):
     BUYER = "buyer", _("buyer")
     SELLER = "seller", _("seller")
@@ -158,6 +169,13 @@ class AfterSalesRequest(FSMModelMixin, models.Model):
     )
     reminded_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
     return_address = models.TextField(_("return address"), blank=True)
+    repair_fee = models.DecimalField(
+        _("repair fee"),
+        max_digits=12,
+        decimal_places=2,
+        default=ZERO,
+        help_text=_("Zero for a repair under warranty; otherwise the fee the buyer accepted."),
+    )
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -254,11 +272,17 @@ class AfterSalesRequest(FSMModelMixin, models.Model):
         target=GET_STATE(_approved_state, states=[State.REFUNDED, State.AWAITING_RETURN]),
     )
     def accept_proposal(
-        self, *, kind: str, refund_amount: Decimal, return_address: str = ""
+        self,
+        *,
+        kind: str,
+        refund_amount: Decimal,
+        return_address: str = "",
+        repair_fee: Decimal = ZERO,
     ) -> None:
         self.kind = kind
         self.refund_amount = refund_amount
         self.return_address = return_address
+        self.repair_fee = repair_fee
 
     @transition(field=state, source=State.NEGOTIATING, target=State.REJECTED)
     def decline_proposal(self) -> None:
@@ -378,6 +402,9 @@ class RequestEvent(models.Model):
     action = models.CharField(_("action"), max_length=40)
     from_state = models.CharField(_("from"), max_length=20, choices=State.choices, blank=True)
     to_state = models.CharField(_("to"), max_length=20, choices=State.choices)
+    reason = models.CharField(
+        _("reason"), max_length=20, choices=RejectionReason.choices, blank=True
+    )
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(
         _("time"), default=timezone.now, editable=False, db_index=True
@@ -529,6 +556,13 @@ class Proposal(models.Model):
     compensation_amount = models.DecimalField(
         _("compensation"), max_digits=12, decimal_places=2, default=ZERO
     )
+    repair_fee = models.DecimalField(
+        _("repair fee"),
+        max_digits=12,
+        decimal_places=2,
+        default=ZERO,
+        help_text=_("For a repair outside the warranty: what the buyer pays for it."),
+    )
     note = models.TextField(_("explanation"), max_length=2000)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
@@ -543,7 +577,9 @@ class Proposal(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["request", "version"], name="unique_proposal_version"),
             models.CheckConstraint(
-                condition=Q(refund_amount__gte=0) & Q(compensation_amount__gte=0),
+                condition=Q(refund_amount__gte=0)
+                & Q(compensation_amount__gte=0)
+                & Q(repair_fee__gte=0),
                 name="proposal_amounts_not_negative",
             ),
         ]

@@ -32,6 +32,7 @@ from .models import (
     LedgerEntry,
     Message,
     Proposal,
+    RejectionReason,
     RequestEvent,
     Role,
     Shipment,
@@ -71,6 +72,7 @@ def _log(
     role: Role,
     action: str,
     from_state: str,
+    reason: str = "",
     note: str = "",
     now: datetime,
 ) -> RequestEvent:
@@ -81,6 +83,7 @@ def _log(
         action=action,
         from_state=from_state,
         to_state=request.state,
+        reason=reason,
         note=note,
         created_at=now,
     )
@@ -127,6 +130,7 @@ def apply_transition(
     actor: Actor,
     action: str,
     apply: Callable[[AfterSalesRequest], None],
+    reason: str = "",
     note: str = "",
     files: Sequence[PreparedFile] = (),
     now: datetime | None = None,
@@ -155,7 +159,14 @@ def apply_transition(
         request.finished_at = now
     request.save()
     event = _log(
-        request, actor=actor, role=role, action=action, from_state=from_state, note=note, now=now
+        request,
+        actor=actor,
+        role=role,
+        action=action,
+        from_state=from_state,
+        reason=reason,
+        note=note,
+        now=now,
     )
     _store_evidence(request, files, uploader=actor, role=role, event=event)
     if then is not None:
@@ -396,23 +407,29 @@ def propose_solution(
     refund_amount: Decimal,
     compensation_amount: Decimal,
     note: str,
+    repair_fee: Decimal = Decimal("0.00"),
     now: datetime | None = None,
 ) -> AfterSalesRequest:
     """Offer the buyer another solution: a partial refund with or without the goods coming
-    back, compensation, or another kind of service. Money offers are bounded like requests."""
+    back, compensation, another kind of service, or a repair outside the warranty for a fee.
+    Money offers are bounded like requests."""
     kind = Kind(kind)
     refund_amount = refund_amount if kind.is_money else Decimal("0.00")
-    if refund_amount < 0 or compensation_amount < 0:
+    if refund_amount < 0 or compensation_amount < 0 or repair_fee < 0:
         raise InvalidInput(_("Amounts cannot be negative."))
     if compensation_amount and kind != Kind.REFUND_ONLY:
         raise InvalidInput(
             _("Compensation can only be offered with a refund that keeps the goods.")
         )
+    if repair_fee and kind != Kind.REPAIR:
+        raise InvalidInput(_("A repair fee only goes with a repair."))
+    if not note.strip():
+        raise InvalidInput(_("Explain the proposal to the buyer."))
 
     def apply(req: AfterSalesRequest) -> None:
         item = req.order_item
         limit = item.refundable_amount
-        if refund_amount > limit or compensation_amount > item.amount_paid:
+        if refund_amount > limit or max(compensation_amount, repair_fee) > item.amount_paid:
             raise InvalidInput(
                 _("Amounts may not exceed what the buyer paid for the item (¥%(limit)s).")
                 % {"limit": item.amount_paid if refund_amount <= limit else limit}
@@ -433,6 +450,7 @@ def propose_solution(
             kind=kind,
             refund_amount=refund_amount,
             compensation_amount=compensation_amount,
+            repair_fee=repair_fee,
             note=note,
         )
 
@@ -453,20 +471,29 @@ def reject_request(
     request: AfterSalesRequest,
     actor: Actor,
     reason: str,
+    explanation: str,
     files: Sequence[PreparedFile] = (),
     now: datetime | None = None,
 ) -> AfterSalesRequest:
-    if not reason.strip():
-        raise InvalidInput(_("Say why you reject the request."))
+    """拒绝: a reason from the list and an explanation the buyer (and later the platform) reads."""
+    _check_refusal(reason, explanation, _("Explain to the buyer why you reject the request."))
     return apply_transition(
         request,
         actor=actor,
         action="reject",
         apply=lambda req: req.reject(),
-        note=reason,
+        reason=reason,
+        note=explanation,
         files=files,
         now=now,
     )
+
+
+def _check_refusal(reason: str, explanation: str, missing_explanation: str) -> None:
+    if reason not in RejectionReason.values:
+        raise InvalidInput(_("Choose a reason from the list."))
+    if not explanation.strip():
+        raise InvalidInput(missing_explanation)
 
 
 # --- the buyer answers a proposal ------------------------------------------------------------
@@ -491,7 +518,10 @@ def accept_proposal(
         proposal = _pending_proposal(req)
         address = _return_address_text(req, None) if Kind(proposal.kind).needs_goods_back else ""
         req.accept_proposal(
-            kind=proposal.kind, refund_amount=proposal.refund_amount, return_address=address
+            kind=proposal.kind,
+            refund_amount=proposal.refund_amount,
+            return_address=address,
+            repair_fee=proposal.repair_fee,
         )
         accepted.append(proposal)
 
@@ -690,12 +720,12 @@ def fail_inspection(
     request: AfterSalesRequest,
     actor: Actor,
     reason: str,
+    explanation: str,
     files: Sequence[PreparedFile],
     now: datetime | None = None,
 ) -> AfterSalesRequest:
     """质检不通过: needs a reason and photos, and hands the request back to the buyer."""
-    if not reason.strip():
-        raise InvalidInput(_("Say why the goods failed inspection."))
+    _check_refusal(reason, explanation, _("Explain why the goods failed inspection."))
     if not files:
         raise InvalidInput(_("Add at least one photo showing why the goods failed inspection."))
     return apply_transition(
@@ -703,7 +733,8 @@ def fail_inspection(
         actor=actor,
         action="fail_inspection",
         apply=lambda req: req.fail_inspection(),
-        note=reason,
+        reason=reason,
+        note=explanation,
         files=files,
         now=now,
     )

@@ -46,6 +46,7 @@ from aftersales.models import (
     LedgerEntry,
     Message,
     Reason,
+    RejectionReason,
     State,
 )
 from aftersales.shipping import tracking_error
@@ -1305,7 +1306,10 @@ class Loader:
         run.request = services.reject_request(
             request=run.request,
             actor=run.seller,
-            reason=self.rng.choice(texts),
+            reason=RejectionReason.NO_EVIDENCE
+            if texts is not REJECTIONS_NO_REASON
+            else RejectionReason.OUTSIDE_POLICY,
+            explanation=self.rng.choice(texts),
             files=files,
             now=when,
         )
@@ -1394,7 +1398,8 @@ class Loader:
         run.request = services.fail_inspection(
             request=run.request,
             actor=run.seller,
-            reason=self.rng.choice(texts),
+            reason=RejectionReason.USED,
+            explanation=self.rng.choice(texts),
             files=self._photos("qc_fail", when, count=self.rng.choice([1, 2]), seller=True),
             now=when,
         )

@@ -8,7 +8,7 @@ from PIL import Image
 
 from aftersales import services
 from aftersales.evidence import PreparedFile, prepare_photo
-from aftersales.models import AfterSalesRequest, Carrier, Kind, Reason, State
+from aftersales.models import AfterSalesRequest, Carrier, Kind, Reason, RejectionReason, State
 from aftersales.payments import SimulatedGateway
 from disputes import services as dispute_services
 from disputes.models import Dispute
@@ -98,7 +98,10 @@ def request_in(state: str, item: OrderItem, *, kind: str | None = None) -> After
         )
     if state in (State.REJECTED, State.DISPUTED):
         request = services.reject_request(
-            request=request, actor=seller, reason="The photos show no damage."
+            request=request,
+            actor=seller,
+            reason=RejectionReason.NO_EVIDENCE,
+            explanation="The photos show no damage.",
         )
         if state == State.DISPUTED:
             dispute_services.escalate_to_platform(

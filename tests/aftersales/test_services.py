@@ -21,6 +21,7 @@ from aftersales.models import (
     Message,
     Proposal,
     Reason,
+    RejectionReason,
     Role,
     Shipment,
     State,
@@ -542,7 +543,9 @@ def test_reject_needs_a_reason(item, seller):
     request = file_request(item)
 
     with pytest.raises(services.InvalidInput):
-        services.reject_request(request=request, actor=seller, reason="  ")
+        services.reject_request(
+            request=request, actor=seller, reason=RejectionReason.USED, explanation="  "
+        )
 
     request.refresh_from_db()
     assert request.state == State.SUBMITTED
@@ -552,7 +555,11 @@ def test_rejection_records_reason_and_evidence(item, seller):
     request = file_request(item)
 
     request = services.reject_request(
-        request=request, actor=seller, reason="No dent visible.", files=[photo("box.jpg")]
+        request=request,
+        actor=seller,
+        reason=RejectionReason.NO_EVIDENCE,
+        explanation="No dent visible.",
+        files=[photo("box.jpg")],
     )
 
     assert request.state == State.REJECTED
@@ -647,7 +654,13 @@ def test_failed_inspection_needs_a_reason(item, seller):
     request = request_in(State.INSPECTING, item)
 
     with pytest.raises(services.InvalidInput):
-        services.fail_inspection(request=request, actor=seller, reason=" ", files=[photo()])
+        services.fail_inspection(
+            request=request,
+            actor=seller,
+            reason=RejectionReason.USED,
+            explanation=" ",
+            files=[photo()],
+        )
 
     request.refresh_from_db()
     assert request.state == State.INSPECTING
@@ -657,7 +670,13 @@ def test_failed_inspection_needs_a_photo(item, seller):
     request = request_in(State.INSPECTING, item)
 
     with pytest.raises(services.InvalidInput):
-        services.fail_inspection(request=request, actor=seller, reason="Used.", files=[])
+        services.fail_inspection(
+            request=request,
+            actor=seller,
+            reason=RejectionReason.USED,
+            explanation="Used.",
+            files=[],
+        )
 
     request.refresh_from_db()
     assert request.state == State.INSPECTING
@@ -669,7 +688,8 @@ def test_failed_inspection_rejects_with_the_evidence_on_the_event(item, seller):
     request = services.fail_inspection(
         request=request,
         actor=seller,
-        reason="The seal was opened and tea is missing.",
+        reason=RejectionReason.INCOMPLETE,
+        explanation="The seal was opened and tea is missing.",
         files=[photo("open-seal.jpg"), photo("scale.jpg")],
     )
 

@@ -25,6 +25,7 @@ from aftersales.models import (
     Kind,
     LedgerEntry,
     Reason,
+    RejectionReason,
     Role,
     State,
 )
@@ -96,7 +97,9 @@ ACTIONS = [
     ),
     Action(
         "reject",
-        lambda r, a, ctx: services.reject_request(request=r, actor=a, reason="No."),
+        lambda r, a, ctx: services.reject_request(
+            request=r, actor=a, reason=RejectionReason.OTHER, explanation="No."
+        ),
         frozenset({Role.SELLER}),
         frozenset({State.SUBMITTED}),
     ),
@@ -141,7 +144,11 @@ ACTIONS = [
     Action(
         "fail_inspection",
         lambda r, a, ctx: services.fail_inspection(
-            request=r, actor=a, reason="Used.", files=[ctx["photo"]]
+            request=r,
+            actor=a,
+            reason=RejectionReason.USED,
+            explanation="Used.",
+            files=[ctx["photo"]],
         ),
         frozenset({Role.SELLER}),
         frozenset({State.INSPECTING}),

@@ -16,6 +16,7 @@ from aftersales.models import (
     DueAction,
     Kind,
     LedgerEntry,
+    RejectionReason,
     Role,
     State,
 )
@@ -458,7 +459,11 @@ def test_second_dispute_on_the_same_request_after_a_failed_inspection(
     request = services.ship_return(request=request, actor=buyer, **TRACKING)
     request = services.confirm_return_received(request=request, actor=seller)
     request = services.fail_inspection(
-        request=request, actor=seller, reason="Tin emptied.", files=[photo()]
+        request=request,
+        actor=seller,
+        reason=RejectionReason.INCOMPLETE,
+        explanation="Tin emptied.",
+        files=[photo()],
     )
 
     # when: the buyer escalates again
