@@ -609,7 +609,6 @@ def _ship(
         apply=apply,
         now=now,
         then=record,
-        note=f"{carrier} {number}",
     )
 
 
