@@ -9,11 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from disputes.models import Dispute
-from orders.models import OrderItem
+from orders.models import OrderItem, ReturnAddress
 
 from . import policy, uploads
 from .evidence import PHOTO, VIDEO, PreparedFile, prepare_each
-from .models import Carrier, Kind, PendingUpload, Reason
+from .models import Carrier, Kind, PendingUpload, Reason, RejectionReason
 from .shipping import tracking_error
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -222,3 +222,74 @@ class MessageForm(EvidenceForm):
         required=False,
         widget=MultipleFileInput(attrs={"accept": PHOTO_TYPES}),
     )
+
+
+# --- the seller's forms ----------------------------------------------------------------------
+
+
+class ApproveForm(forms.Form):
+    """Approve as asked; where the goods come back, choose which return address."""
+
+    return_address = forms.ModelChoiceField(
+        label=_("Return address"), queryset=ReturnAddress.objects.none(), empty_label=None
+    )
+
+    def __init__(self, *args, aftersales, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["return_address"]
+        if Kind(aftersales.kind).needs_goods_back:
+            field.queryset = aftersales.shop.return_addresses.all()
+            field.initial = aftersales.shop.default_return_address
+        else:
+            del self.fields["return_address"]
+
+
+class ProposalForm(forms.Form):
+    SOLUTIONS = [
+        (Kind.REFUND_ONLY.value, _("Partial refund or compensation; the buyer keeps the goods")),
+        (Kind.RETURN_REFUND.value, _("Refund after the goods come back")),
+        (Kind.EXCHANGE.value, _("Exchange instead")),
+        (Kind.REPAIR.value, _("Repair instead")),
+    ]
+
+    kind = forms.ChoiceField(label=_("Solution"), choices=SOLUTIONS, widget=forms.RadioSelect)
+    refund_amount = forms.DecimalField(
+        label=_("Refund (¥)"), required=False, min_value=Decimal("0.00"), **MONEY
+    )
+    compensation_amount = forms.DecimalField(
+        label=_("Compensation (¥)"), required=False, min_value=Decimal("0.00"), **MONEY
+    )
+    repair_fee = forms.DecimalField(
+        label=_("Repair fee the buyer pays (¥)"),
+        required=False,
+        min_value=Decimal("0.00"),
+        help_text=_("Only for a repair outside the warranty; leave empty if it is free."),
+        **MONEY,
+    )
+    note = forms.CharField(
+        label=_("Explain the proposal to the buyer"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("refund_amount", "compensation_amount", "repair_fee"):
+            cleaned[name] = cleaned.get(name) or Decimal("0.00")
+        return cleaned
+
+
+class RefusalForm(EvidenceForm):
+    """Reject a request, or fail the inspection of returned goods (which needs a photo)."""
+
+    max_videos = 1
+    reason = forms.ChoiceField(label=_("Reason"), choices=[("", "—"), *RejectionReason.choices])
+    explanation = forms.CharField(
+        label=_("Explanation for the buyer"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, photo_required: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.evidence_required = photo_required

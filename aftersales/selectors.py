@@ -3,9 +3,9 @@
 A request outside these querysets does not exist for that actor: views turn it into a 404.
 """
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from .actors import is_arbitrator
 from .models import OPEN_STATES, AfterSalesRequest, State
@@ -50,3 +50,69 @@ def visible_requests(user) -> QuerySet[AfterSalesRequest]:
 def overdue_requests(*, now: datetime) -> QuerySet[AfterSalesRequest]:
     """Requests whose deadline has passed, oldest first (uses the partial index on due_at)."""
     return AfterSalesRequest.objects.filter(due_at__lte=now).order_by("due_at", "pk")
+
+
+# --- the seller's queue ------------------------------------------------------------------------
+
+# The states in which the seller must act, as the dashboard counts them (待处理, 待收货, 质检中,
+# 维修中), plus disputes, where the seller may still add evidence.
+SELLER_QUEUE_STATES = (
+    State.SUBMITTED,
+    State.RETURN_SHIPPED,
+    State.INSPECTING,
+    State.REPAIRING,
+    State.DISPUTED,
+)
+
+
+def seller_dashboard_counts(user, *, now: datetime) -> dict[str, int]:
+    """One aggregate query: requests per state that needs the seller, and how many of the
+    seller's deadlines fall within 24 hours or have passed."""
+    seller_turn = Q(state__in=[s for s in SELLER_QUEUE_STATES if s != State.DISPUTED])
+    return AfterSalesRequest.objects.filter(shop__members__user=user).aggregate(
+        **{state: Count("pk", filter=Q(state=state)) for state in SELLER_QUEUE_STATES},
+        due_soon=Count(
+            "pk", filter=seller_turn & Q(due_at__gt=now, due_at__lte=now + timedelta(hours=24))
+        ),
+        overdue=Count("pk", filter=seller_turn & Q(due_at__lte=now)),
+    )
+
+
+def seller_queue(
+    user,
+    *,
+    state: str = "",
+    kind: str = "",
+    reason: str = "",
+    created_from: date | None = None,
+    created_to: date | None = None,
+    search: str = "",
+) -> QuerySet[AfterSalesRequest]:
+    """The shop's requests, soonest deadline first (no deadline last), filtered."""
+    requests = requests_for_seller(user)
+    if state == "open":
+        requests = requests.filter(state__in=OPEN_STATES)
+    elif state:
+        requests = requests.filter(state=state)
+    if kind:
+        requests = requests.filter(kind=kind)
+    if reason:
+        requests = requests.filter(reason=reason)
+    if created_from:
+        requests = requests.filter(created_at__date__gte=created_from)
+    if created_to:
+        requests = requests.filter(created_at__date__lte=created_to)
+    if search := search.strip():
+        requests = requests.filter(
+            Q(order__number__icontains=search) | Q(buyer__username__icontains=search)
+        )
+    return requests.order_by(F("due_at").asc(nulls_last=True), "-created_at", "-pk")
+
+
+def buyer_history_count(request: AfterSalesRequest) -> int:
+    """How many other requests this buyer has made with this shop."""
+    return (
+        AfterSalesRequest.objects.filter(buyer_id=request.buyer_id, shop_id=request.shop_id)
+        .exclude(pk=request.pk)
+        .count()
+    )

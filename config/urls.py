@@ -18,5 +18,6 @@ urlpatterns = [
         "evidence/<int:pk>/thumb/", files.evidence_file, {"variant": "thumb"}, name="evidence_thumb"
     ),
     path("uploads/<int:pk>/", files.pending_file, name="pending_upload"),
+    path("seller/", include("aftersales.seller_urls")),
     path("", include("aftersales.urls")),
 ]

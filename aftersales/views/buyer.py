@@ -57,7 +57,8 @@ def request_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(requests_for_buyer(request.user, status=status), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    return render(request, "buyer/request_list.html", {"page": page, "status": status})
+    context = {"page": page, "status": status, "query": f"status={status}" if status else ""}
+    return render(request, "buyer/request_list.html", context)
 
 
 def _detail_context(request: HttpRequest, aftersales: AfterSalesRequest, **forms) -> dict:

@@ -1,0 +1,389 @@
+"""The seller center (卖家中心): the shop's after-sales queue and every seller action.
+
+Only members of the shop that sold the item reach a request (another shop's id is a 404). A
+signed-in user without a shop gets a page that says so. Each action is one service call; a
+refused one (stale page, double click) becomes a message and changes nothing.
+"""
+
+import csv
+from collections.abc import Callable
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from orders.selectors import shops_for_member
+
+from .. import actions, services, timeline
+from ..errors import AfterSalesError
+from ..forms import (
+    ApproveForm,
+    MessageForm,
+    ProposalForm,
+    RefusalForm,
+    TrackingForm,
+)
+from ..models import AfterSalesRequest, Kind, Reason, Role, State
+from ..selectors import (
+    SELLER_QUEUE_STATES,
+    buyer_history_count,
+    requests_for_seller,
+    seller_dashboard_counts,
+    seller_queue,
+)
+
+PAGE_SIZE = 25
+
+
+def seller_required(view: Callable) -> Callable:
+    """Signed in and a member of at least one shop; otherwise a page that explains."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not shops_for_member(request.user).exists():
+            return render(request, "seller/no_shop.html")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+class QueueFilter(forms.Form):
+    state = forms.ChoiceField(
+        label=gettext_lazy("State"),
+        required=False,
+        choices=[("open", gettext_lazy("In progress")), ("", gettext_lazy("All")), *State.choices],
+    )
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind"), required=False, choices=[("", "—"), *Kind.choices]
+    )
+    reason = forms.ChoiceField(
+        label=gettext_lazy("Reason"), required=False, choices=[("", "—"), *Reason.choices]
+    )
+    created_from = forms.DateField(
+        label=gettext_lazy("Filed from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    created_to = forms.DateField(
+        label=gettext_lazy("to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    q = forms.CharField(label=gettext_lazy("Order number or buyer"), required=False, max_length=50)
+
+    def queue(self, user):
+        """Unfiltered, the queue shows what is still in progress."""
+        data = self.cleaned_data if self.is_valid() else {"state": "open"}
+        return seller_queue(
+            user,
+            state=data.get("state", ""),
+            kind=data.get("kind", ""),
+            reason=data.get("reason", ""),
+            created_from=data.get("created_from"),
+            created_to=data.get("created_to"),
+            search=data.get("q", ""),
+        )
+
+
+@seller_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The day's work: what waits for the shop, what is due soon, the queue by deadline."""
+    filters = QueueFilter(request.GET or None)
+    page = Paginator(filters.queue(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = seller_dashboard_counts(request.user, now=timezone.now())
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "seller/dashboard.html",
+        {
+            "filters": filters,
+            "page": page,
+            "query": query.urlencode(),
+            "state_counts": [(State(s), counts[s]) for s in SELLER_QUEUE_STATES],
+            "due_soon": counts["due_soon"],
+            "overdue": counts["overdue"],
+            "shops": shops_for_member(request.user),
+        },
+    )
+
+
+@seller_required
+def export_queue(request: HttpRequest) -> HttpResponse:
+    """The filtered queue as CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese)."""
+    requests = QueueFilter(request.GET or None).queue(request.user)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="aftersales-queue.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            _("Request"),
+            _("Order"),
+            _("Item"),
+            _("Buyer"),
+            _("Kind"),
+            _("Reason"),
+            _("State"),
+            _("Quantity"),
+            _("Refund amount"),
+            _("Filed"),
+            _("Deadline"),
+        ]
+    )
+    for r in requests.iterator(chunk_size=500):
+        writer.writerow(
+            [
+                r.pk,
+                r.order.number,
+                r.order_item.title,
+                r.buyer.get_username(),
+                r.get_kind_display(),
+                r.get_reason_display(),
+                r.get_state_display(),
+                r.quantity,
+                r.refund_amount,
+                timezone.localtime(r.created_at).strftime("%Y-%m-%d %H:%M"),
+                timezone.localtime(r.due_at).strftime("%Y-%m-%d %H:%M") if r.due_at else "",
+            ]
+        )
+    return response
+
+
+@seller_required
+@require_POST
+def bulk_approve(request: HttpRequest) -> HttpResponse:
+    """Approve several refund-only requests; each goes through the service on its own and
+    reports its own result."""
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    chosen = requests_for_seller(request.user).filter(pk__in=ids)
+    if not ids:
+        messages.error(request, _("Tick the requests to approve first."))
+    for aftersales in chosen:
+        if aftersales.kind != Kind.REFUND_ONLY:
+            messages.error(
+                request,
+                _("#%(id)s: only refund-only requests can be approved in bulk.")
+                % {"id": aftersales.pk},
+            )
+            continue
+        try:
+            services.approve_request(request=aftersales, actor=request.user)
+        except AfterSalesError as error:
+            messages.error(request, f"#{aftersales.pk}: {error.message}")
+        else:
+            messages.success(
+                request,
+                _("#%(id)s approved: ¥%(amount)s refunded.")
+                % {"id": aftersales.pk, "amount": aftersales.refund_amount},
+            )
+    return redirect(reverse("seller:dashboard") + "?" + request.POST.get("query", ""))
+
+
+# --- one request -----------------------------------------------------------------------------
+
+
+def _shop_request(request: HttpRequest, pk: int) -> AfterSalesRequest:
+    return get_object_or_404(requests_for_seller(request.user), pk=pk)
+
+
+def _done(aftersales: AfterSalesRequest) -> HttpResponse:
+    return redirect("seller:request_detail", pk=aftersales.pk)
+
+
+def _detail(
+    request: HttpRequest, aftersales: AfterSalesRequest, status=200, **forms
+) -> HttpResponse:
+    available = actions.available(aftersales, Role.SELLER)
+    owner = request.user
+    entries = timeline.timeline(aftersales)
+    context = {
+        "aftersales": aftersales,
+        "steps": timeline.progress(aftersales),
+        "entries": entries,
+        "gallery": [evidence for entry in entries for evidence in entry.evidence],
+        "show_members": True,
+        "actions": available,
+        "earlier_requests": buyer_history_count(aftersales),
+        "dispute": aftersales.disputes.select_related("ruling").last(),
+        "approve_form": forms.get("approve_form") or ApproveForm(aftersales=aftersales),
+        "proposal_form": forms.get("proposal_form") or ProposalForm(),
+        "reject_form": forms.get("reject_form") or RefusalForm(owner=owner),
+        "fail_form": forms.get("fail_form") or RefusalForm(owner=owner, photo_required=True),
+        "ship_form": forms.get("ship_form") or TrackingForm(),
+        "message_form": forms.get("message_form") or MessageForm(owner=owner),
+    }
+    return render(request, "seller/request_detail.html", context, status=status)
+
+
+def _act(
+    request: HttpRequest, aftersales: AfterSalesRequest, do: Callable[[], object], success: str
+) -> HttpResponse:
+    try:
+        do()
+    except AfterSalesError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, success)
+    return _done(aftersales)
+
+
+@seller_required
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, _shop_request(request, pk))
+
+
+@seller_required
+@require_POST
+def approve(request: HttpRequest, pk: int) -> HttpResponse:
+    aftersales = _shop_request(request, pk)
+    form = ApproveForm(request.POST, aftersales=aftersales)
+    if not form.is_valid():
+        return _detail(request, aftersales, status=400, approve_form=form)
+    address = form.cleaned_data.get("return_address")
+    success = (
+        _("Approved. The buyer has been told where to send the goods.")
+        if address
+        else _("Approved and refunded.")
+    )
+    return _act(
+        request,
+        aftersales,
+        lambda: services.approve_request(
+            request=aftersales, actor=request.user, return_address=address
+        ),
+        success,
+    )
+
+
+@seller_required
+@require_POST
+def propose(request: HttpRequest, pk: int) -> HttpResponse:
+    aftersales = _shop_request(request, pk)
+    form = ProposalForm(request.POST)
+    if form.is_valid():
+        try:
+            services.propose_solution(request=aftersales, actor=request.user, **form.cleaned_data)
+        except AfterSalesError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Proposal sent. The buyer can accept or decline it."))
+            return _done(aftersales)
+    return _detail(request, aftersales, status=400, proposal_form=form)
+
+
+def _refusal(request: HttpRequest, pk: int, *, failing_inspection: bool) -> HttpResponse:
+    aftersales = _shop_request(request, pk)
+    form = RefusalForm(
+        request.POST, request.FILES, owner=request.user, photo_required=failing_inspection
+    )
+    if form.is_valid():
+        service = services.fail_inspection if failing_inspection else services.reject_request
+        try:
+            service(
+                request=aftersales,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                explanation=form.cleaned_data["explanation"],
+                files=form.evidence(),
+            )
+        except AfterSalesError as error:
+            form.add_error(None, error.message)
+        else:
+            form.discard_kept()
+            messages.success(
+                request,
+                _("Inspection failed; the buyer has been told why.")
+                if failing_inspection
+                else _("Request rejected; the buyer has been told why."),
+            )
+            return _done(aftersales)
+    form.keep_accepted()
+    key = "fail_form" if failing_inspection else "reject_form"
+    return _detail(request, aftersales, status=400, **{key: form})
+
+
+@seller_required
+@require_POST
+def reject(request: HttpRequest, pk: int) -> HttpResponse:
+    return _refusal(request, pk, failing_inspection=False)
+
+
+@seller_required
+@require_POST
+def fail_inspection(request: HttpRequest, pk: int) -> HttpResponse:
+    return _refusal(request, pk, failing_inspection=True)
+
+
+@seller_required
+@require_POST
+def confirm_receipt(request: HttpRequest, pk: int) -> HttpResponse:
+    aftersales = _shop_request(request, pk)
+    return _act(
+        request,
+        aftersales,
+        lambda: services.confirm_return_received(request=aftersales, actor=request.user),
+        _("Receipt confirmed. Inspect the goods next."),
+    )
+
+
+@seller_required
+@require_POST
+def pass_inspection(request: HttpRequest, pk: int) -> HttpResponse:
+    aftersales = _shop_request(request, pk)
+    return _act(
+        request,
+        aftersales,
+        lambda: services.pass_inspection(request=aftersales, actor=request.user),
+        _("Inspection passed."),
+    )
+
+
+@seller_required
+@require_POST
+def ship(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ship the replacement (exchange) or the repaired item (repair)."""
+    aftersales = _shop_request(request, pk)
+    form = TrackingForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, aftersales, status=400, ship_form=form)
+    service = (
+        services.ship_replacement if aftersales.kind == Kind.EXCHANGE else services.ship_repaired
+    )
+    return _act(
+        request,
+        aftersales,
+        lambda: service(request=aftersales, actor=request.user, **form.cleaned_data),
+        _("Shipment recorded. The buyer has been told it is on its way."),
+    )
+
+
+@seller_required
+@require_POST
+def post_message(request: HttpRequest, pk: int) -> HttpResponse:
+    aftersales = _shop_request(request, pk)
+    form = MessageForm(request.POST, request.FILES, owner=request.user)
+    if form.is_valid():
+        try:
+            services.post_message(
+                request=aftersales,
+                actor=request.user,
+                body=form.cleaned_data["body"],
+                files=form.evidence(),
+            )
+        except AfterSalesError as error:
+            form.add_error(None, error.message)
+        else:
+            form.discard_kept()
+            messages.success(request, _("Message sent."))
+            return redirect(reverse("seller:request_detail", args=[aftersales.pk]) + "#thread")
+    form.keep_accepted()
+    return _detail(request, aftersales, status=400, message_form=form)
