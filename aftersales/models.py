@@ -660,3 +660,43 @@ class PendingUpload(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class Notification(models.Model):
+    """An entry in a user's notification centre (消息中心).
+
+    The text is not stored: it is rendered from the request and event in the reader's
+    language when shown, so a switch of language translates old notifications too.
+    """
+
+    class Kind(models.TextChoices):
+        TRANSITION = "transition", _("update")
+        REMINDER = "reminder", _("reminder")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    request = models.ForeignKey(
+        AfterSalesRequest, on_delete=models.CASCADE, related_name="notifications"
+    )
+    event = models.ForeignKey(RequestEvent, on_delete=models.CASCADE, null=True, blank=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # Which side the recipient is on, so the link opens the buyer's or the seller's page.
+    audience = models.CharField(max_length=10, choices=Role.choices)
+    due_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["recipient"], condition=Q(read_at__isnull=True), name="unread_notifications"
+            ),
+            models.Index(fields=["recipient", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.request_id} → {self.recipient}"

@@ -110,9 +110,7 @@ def seller_queue(
 
 
 def buyer_history_count(request: AfterSalesRequest) -> int:
-    """How many other requests this buyer has made with this shop."""
-    return (
-        AfterSalesRequest.objects.filter(buyer_id=request.buyer_id, shop_id=request.shop_id)
-        .exclude(pk=request.pk)
-        .count()
-    )
+    """How many requests this buyer made with this shop before this one."""
+    return AfterSalesRequest.objects.filter(
+        buyer_id=request.buyer_id, shop_id=request.shop_id, created_at__lt=request.created_at
+    ).count()

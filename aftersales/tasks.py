@@ -1,20 +1,50 @@
-"""Celery tasks: thin wrappers that take ids and call services."""
+"""Celery tasks: thin wrappers that take ids and call services.
+
+Every task here is idempotent, so each acknowledges late and is re-queued if its worker dies
+mid-task (``acks_late`` + ``reject_on_worker_lost``): a crash loses nothing and repeats nothing.
+"""
 
 from celery import shared_task
+from django.utils import timezone
 
 from .payments import GatewayError
 
 PAYOUT_RETRIES = 5
+# Backoff between payout attempts: 30 s, 1, 2, 4, 8 min — each far below the broker's
+# visibility timeout, so no task waits with a far-future ETA.
+PAYOUT_BACKOFF_SECONDS = 30
+PAYOUT_BACKOFF_MAX_SECONDS = 900
+
+IDEMPOTENT = {"ignore_result": True, "acks_late": True, "reject_on_worker_lost": True}
 
 
-@shared_task(ignore_result=True)
+@shared_task(**IDEMPOTENT)
 def announce_transition(event_id: int) -> None:
     from .notifications import announce
 
     announce(event_id=event_id)
 
 
-@shared_task(bind=True, ignore_result=True, max_retries=PAYOUT_RETRIES, acks_late=True)
+@shared_task(**IDEMPOTENT)
+def send_reminder(request_id: int) -> None:
+    from .notifications import remind
+
+    remind(request_id=request_id)
+
+
+@shared_task(**IDEMPOTENT)
+def sweep_deadlines() -> str:
+    """Every minute (beat): apply due automatic actions, send reminders, unstick payouts."""
+    from .sweep import discard_stale_uploads, retry_stuck_payouts, sweep
+
+    now = timezone.now()
+    result = sweep(now=now)
+    retry_stuck_payouts(now=now)
+    discard_stale_uploads(now=now)
+    return str(result)
+
+
+@shared_task(bind=True, max_retries=PAYOUT_RETRIES, **IDEMPOTENT)
 def pay_out(self, entry_id: int) -> None:
     """Pay one ledger row, retrying with backoff; after the last failure flag it for staff."""
     from .payments import flag_failed_payout
@@ -26,4 +56,7 @@ def pay_out(self, entry_id: int) -> None:
         if self.request.retries >= self.max_retries:
             flag_failed_payout(entry_id=entry_id)
             return
-        raise self.retry(exc=exc, countdown=min(2**self.request.retries * 30, 900)) from exc
+        countdown = min(
+            PAYOUT_BACKOFF_SECONDS * 2**self.request.retries, PAYOUT_BACKOFF_MAX_SECONDS
+        )
+        raise self.retry(exc=exc, countdown=countdown) from exc

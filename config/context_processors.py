@@ -4,5 +4,16 @@ from orders.selectors import shops_for_member
 
 
 def roles(request) -> dict:
-    """Whether the header shows the seller center link; asked only if a template uses it."""
-    return {"is_seller": SimpleLazyObject(lambda: shops_for_member(request.user).exists())}
+    """For the header: the seller center link and the unread count. Each is queried only if a
+    template uses it."""
+    user = request.user
+    return {
+        "is_seller": SimpleLazyObject(lambda: shops_for_member(user).exists()),
+        "unread_notifications": SimpleLazyObject(
+            lambda: (
+                user.notifications.filter(read_at__isnull=True).count()
+                if user.is_authenticated
+                else 0
+            )
+        ),
+    }

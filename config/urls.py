@@ -19,5 +19,6 @@ urlpatterns = [
     ),
     path("uploads/<int:pk>/", files.pending_file, name="pending_upload"),
     path("seller/", include("aftersales.seller_urls")),
+    path("notifications/", include("aftersales.notification_urls")),
     path("", include("aftersales.urls")),
 ]

@@ -38,7 +38,7 @@ def test_production_starts_with_a_secret_key_and_debug_off():
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
-        ({}, "filesystem://"),
+        ({}, "filesystem://localhost/"),
         ({"REDIS_URL": "redis://127.0.0.1:6379/3"}, "redis://127.0.0.1:6379/3"),
     ],
 )

@@ -40,6 +40,14 @@ def yuan(amount) -> str:
 
 
 @register.filter
+def event_label(event) -> str:
+    """"approved the request", "shipped the goods back", … for a logged event."""
+    from ..timeline import ACTION_LABELS
+
+    return str(ACTION_LABELS.get(event.action, event.action))
+
+
+@register.filter
 def overdue(moment) -> bool:
     return bool(moment) and moment <= timezone.now()
 

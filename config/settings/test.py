@@ -11,7 +11,8 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="aftersales-test-media-"))
-# Tasks registered with on_commit run in-process, so a test sees their effects.
-CELERY_TASK_ALWAYS_EAGER = True
+# Tasks registered with on_commit run in-process, so a test sees their effects. A real worker
+# started by the integration test sets CELERY_EAGER=0 to go through the broker.
+CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_EAGER", "1") == "1"
 CELERY_TASK_EAGER_PROPAGATES = True
 LANGUAGE_CODE = os.environ.get("TEST_LANGUAGE_CODE", "en")
