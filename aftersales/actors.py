@@ -8,7 +8,8 @@ from orders.models import ShopMember
 
 from .models import AfterSalesRequest, Role
 
-ARBITRATORS_GROUP = "arbitrators"
+ARBITRATORS_GROUP = "arbitrators"  # platform staff who rule on disputes
+SUPPORT_GROUP = "support"  # platform staff who may read everything but decide nothing
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,16 @@ def is_arbitrator(user: Actor) -> bool:
     if isinstance(user, SystemActor) or not user.is_authenticated:
         return False
     return user.is_superuser or user.groups.filter(name=ARBITRATORS_GROUP).exists()
+
+
+def is_platform_staff(user: Actor) -> bool:
+    """May read every request, dispute and complaint (arbitrators and support)."""
+    if isinstance(user, SystemActor) or not user.is_authenticated:
+        return False
+    return (
+        user.is_superuser
+        or user.groups.filter(name__in=[ARBITRATORS_GROUP, SUPPORT_GROUP]).exists()
+    )
 
 
 def is_shop_member(user: Actor, shop_id: int) -> bool:

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -109,7 +110,15 @@ class EvidenceForm(forms.Form):
 class RequestForm(EvidenceForm):
     """File (or revise) an after-sales request for one order item and one kind."""
 
-    reason = forms.ChoiceField(label=_("Reason"))
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        error_messages={
+            "invalid_choice": _(
+                "This reason is not available for this item any more: its window may have "
+                "passed. Choose another reason."
+            )
+        },
+    )
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
     refund_amount = forms.DecimalField(
         label=_("Refund amount (¥)"), min_value=Decimal("0.01"), **MONEY
@@ -126,6 +135,12 @@ class RequestForm(EvidenceForm):
         self.guidance = [(r.value, r.label, policy.GUIDANCE[r]) for r in reasons]
         quantity = self.fields["quantity"]
         quantity.max_value = standing.quantity_left
+        quantity.validators.append(
+            MaxValueValidator(
+                standing.quantity_left,
+                message=_("You can ask for at most %(limit_value)s of this item."),
+            )
+        )
         quantity.widget.attrs["max"] = standing.quantity_left
         quantity.initial = standing.quantity_left
         self.max_refund = policy.max_refund(

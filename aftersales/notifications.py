@@ -30,12 +30,14 @@ def audience_of(state: str) -> Role | None:
     return NEXT_ACTOR.get(state)
 
 
-def announce(*, event_id: int) -> None:
+def announce(*, event_id: int, audience: str | None = None) -> None:
+    """Notify about one logged event: by default whoever acts next after it; ``audience``
+    names another side (the one asked for evidence, say)."""
     event = RequestEvent.objects.select_related(
         "request__buyer", "request__order_item", "request__shop"
     ).get(pk=event_id)
     request = event.request
-    audience = audience_of(event.to_state)
+    audience = Role(audience) if audience else audience_of(event.to_state)
     recipients = [user for user in parties(request, audience) if user.pk != event.actor_id]
     Notification.objects.bulk_create(
         Notification(

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Count, F, Q, QuerySet
 
-from .actors import is_arbitrator
+from .actors import is_platform_staff
 from .models import OPEN_STATES, AfterSalesRequest, State
 
 # The buyer's list filters (处理中 / 已完成 / 已关闭).
@@ -35,14 +35,14 @@ def requests_for_seller(user) -> QuerySet[AfterSalesRequest]:
 
 
 def requests_for_staff(user) -> QuerySet[AfterSalesRequest]:
-    return _base() if is_arbitrator(user) else AfterSalesRequest.objects.none()
+    return _base() if is_platform_staff(user) else AfterSalesRequest.objects.none()
 
 
 def visible_requests(user) -> QuerySet[AfterSalesRequest]:
     """Everything the user may read in any role: their own, their shops', all for staff."""
     if not user.is_authenticated:
         return AfterSalesRequest.objects.none()
-    if is_arbitrator(user):
+    if is_platform_staff(user):
         return _base()
     return _base().filter(Q(buyer=user) | Q(shop__members__user=user)).distinct()
 

@@ -17,4 +17,10 @@ urlpatterns = [
     path("requests/<int:pk>/fail/", seller.fail_inspection, name="fail_inspection"),
     path("requests/<int:pk>/ship/", seller.ship, name="ship"),
     path("requests/<int:pk>/messages/", seller.post_message, name="post_message"),
+    path("requests/<int:pk>/answer/", seller.answer_dispute, name="answer_dispute"),
+    path(
+        "requests/<int:pk>/evidence/<int:ask_id>/",
+        seller.provide_evidence,
+        name="provide_evidence",
+    ),
 ]

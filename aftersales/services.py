@@ -117,11 +117,13 @@ def _store_evidence(
         evidence.save()
 
 
-def _after_commit(event: RequestEvent) -> None:
+def _after_commit(event: RequestEvent, audience: Role | None = None) -> None:
     from .tasks import announce_transition
 
     # robust: the action has committed; a broker hiccup must not turn it into an error page.
-    transaction.on_commit(lambda: announce_transition.delay(event.pk), robust=True)
+    transaction.on_commit(
+        lambda: announce_transition.delay(event.pk, audience and str(audience)), robust=True
+    )
 
 
 def apply_transition(
@@ -173,6 +175,37 @@ def apply_transition(
         then(request, event)
     _after_commit(event)
     return request
+
+
+def record_activity(
+    request: AfterSalesRequest,
+    *,
+    actor: Actor,
+    roles: frozenset[Role],
+    action: str,
+    note: str = "",
+    files: Sequence[PreparedFile] = (),
+    notify: Role | None = None,
+    now: datetime | None = None,
+) -> RequestEvent:
+    """Log something that happens on a request without moving it (a dispute statement, an
+    evidence request, a complaint): locked, checked and notified like a transition, so it
+    shows on the same timeline with its evidence."""
+    now = now or timezone.now()
+    request = _lock(request)
+    role = _check_role(actor, request, roles)
+    event = _log(
+        request,
+        actor=actor,
+        role=role,
+        action=action,
+        from_state=request.state,
+        note=note,
+        now=now,
+    )
+    _store_evidence(request, files, uploader=actor, role=role, event=event)
+    _after_commit(event, audience=notify)
+    return event
 
 
 # --- money ---------------------------------------------------------------------------------

@@ -40,6 +40,10 @@ ACTION_LABELS = {
     "escalate": _("asked the platform to step in"),
     "escalate_overdue": _("handed the request to the platform: the seller's deadline passed"),
     "rule": _("ruled on the dispute"),
+    "answer_dispute": _("answered the dispute"),
+    "request_evidence": _("asked for more evidence"),
+    "provide_evidence": _("provided more evidence"),
+    "complain": _("filed a complaint about the shop"),
 }
 
 STEPS = {
@@ -88,9 +92,13 @@ def progress(request: AfterSalesRequest) -> list[Step]:
     steps = STEPS[Kind(request.kind)]
     state = request.state
     if state in (State.DISPUTED, State.CLOSED):
-        # Show how far it got: the last state before the dispute or closing, from the log.
-        state = request.events.exclude(from_state="").values_list("from_state", flat=True).last()
-        state = state or State.SUBMITTED
+        # Show how far it got: the state it left to enter the dispute or close, from the log.
+        state = (
+            request.events.filter(to_state=request.state)
+            .exclude(from_state=request.state)
+            .values_list("from_state", flat=True)
+            .last()
+        ) or State.SUBMITTED
     current = next((i for i, (_, states) in enumerate(steps) if state in states), 1)
     finished = request.state in (State.REFUNDED, State.EXCHANGED, State.REPAIRED)
     return [

@@ -15,5 +15,9 @@ urlpatterns = [
     path("requests/<int:pk>/confirm/", buyer.confirm_delivery, name="confirm_delivery"),
     path("requests/<int:pk>/escalate/", buyer.escalate, name="escalate"),
     path("requests/<int:pk>/messages/", buyer.post_message, name="post_message"),
+    path(
+        "requests/<int:pk>/evidence/<int:ask_id>/", buyer.provide_evidence, name="provide_evidence"
+    ),
+    path("requests/<int:pk>/complain/", buyer.complain, name="complain"),
     path("items/<int:item_id>/apply/", buyer.apply, name="apply"),
 ]

@@ -1,16 +1,201 @@
-from django.contrib import admin
+"""The staff portal (平台小二): the dispute queue, one page per dispute with both sides, all
+evidence and the whole history, and the forms to ask for evidence and to rule; complaints.
 
+Nothing here edits rows directly: every decision goes through ``disputes.services``. Support
+staff see the same pages without the forms; only arbitrators decide.
+"""
+
+from datetime import timedelta
+
+from django.contrib import admin, messages
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from aftersales import timeline
+from aftersales.actors import is_arbitrator
 from aftersales.admin import ReadOnlyAdminMixin
+from aftersales.errors import AfterSalesError
 
-from .models import Dispute, Ruling
+from . import services
+from .forms import ComplaintResultForm, EvidenceRequestForm, RulingForm
+from .models import Complaint, Dispute, EvidenceRequest, Ruling
+
+
+class AgeFilter(admin.SimpleListFilter):
+    title = _("age")
+    parameter_name = "age"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("under a day")), ("3", _("1–3 days")), ("old", _("over 3 days"))]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "1":
+            return queryset.filter(opened_at__gt=now - timedelta(days=1))
+        if self.value() == "3":
+            return queryset.filter(
+                opened_at__lte=now - timedelta(days=1), opened_at__gt=now - timedelta(days=3)
+            )
+        if self.value() == "old":
+            return queryset.filter(opened_at__lte=now - timedelta(days=3))
+        return queryset
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("ruling target")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("past the 5-day target")), ("no", _("within target"))]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "yes":
+            return queryset.filter(status=Dispute.Status.OPEN, ruling_due_at__lt=now)
+        if self.value() == "no":
+            return queryset.filter(status=Dispute.Status.OPEN, ruling_due_at__gte=now)
+        return queryset
 
 
 @admin.register(Dispute)
 class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["id", "request", "reason", "status", "opened_at", "ruling_due_at"]
-    list_filter = ["status", "reason"]
-    search_fields = ["=request__id", "request__order__number", "request__buyer__username"]
-    list_select_related = ["request__order_item"]
+    list_display = [
+        "id",
+        "order_number",
+        "item",
+        "shop",
+        "buyer",
+        "reason",
+        "status",
+        "opened_at",
+        "target",
+    ]
+    list_filter = ["status", OverdueFilter, AgeFilter, "reason", "request__shop"]
+    search_fields = ["=id", "request__order__number", "request__buyer__username"]
+    list_select_related = [
+        "request__order",
+        "request__order_item",
+        "request__shop",
+        "request__buyer",
+    ]
+    ordering = [F("status").desc(), "ruling_due_at"]
+    fields = ["request", "status"]  # the case file below the form shows the rest
+    change_form_template = "admin/disputes/dispute/change_form.html"
+
+    @admin.display(description=_("order"), ordering="request__order__number")
+    def order_number(self, dispute: Dispute) -> str:
+        return dispute.request.order.number
+
+    @admin.display(description=_("item"))
+    def item(self, dispute: Dispute) -> str:
+        return dispute.request.order_item.title
+
+    @admin.display(description=_("shop"), ordering="request__shop__name")
+    def shop(self, dispute: Dispute) -> str:
+        return dispute.request.shop.name
+
+    @admin.display(description=_("buyer"), ordering="request__buyer__username")
+    def buyer(self, dispute: Dispute) -> str:
+        return dispute.request.buyer.get_username()
+
+    @admin.display(description=_("ruling target"), ordering="ruling_due_at")
+    def target(self, dispute: Dispute) -> str:
+        when = timezone.localtime(dispute.ruling_due_at).strftime("%Y-%m-%d %H:%M")
+        if dispute.is_overdue:
+            return format_html('<strong style="color:#c62828">{} · {}</strong>', when, _("overdue"))
+        return when
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:pk>/rule/", wrap(self.rule_view), name="disputes_dispute_rule"),
+            path("<int:pk>/ask/", wrap(self.ask_view), name="disputes_dispute_request_evidence"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return super().change_view(
+            request, object_id, form_url, extra_context=self._context(request, object_id)
+        )
+
+    def _context(self, request: HttpRequest, object_id, **forms) -> dict:
+        dispute = get_object_or_404(
+            Dispute.objects.select_related(
+                "request__order_item__order__shop", "request__buyer", "request__shop"
+            ),
+            pk=object_id,
+        )
+        entries = timeline.timeline(dispute.request)
+        can_rule = is_arbitrator(request.user) and dispute.status == Dispute.Status.OPEN
+        return {
+            "dispute": dispute,
+            "aftersales": dispute.request,
+            "entries": entries,
+            "show_members": True,
+            "gallery": [evidence for entry in entries for evidence in entry.evidence],
+            "evidence_requests": dispute.evidence_requests.all(),
+            "ruling": Ruling.objects.filter(dispute=dispute).select_related("decided_by").first(),
+            "can_rule": can_rule,
+            "ruling_form": forms.get("ruling_form") or RulingForm(),
+            "ask_form": forms.get("ask_form") or EvidenceRequestForm(),
+        }
+
+    def _back(self, dispute_id: int) -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse("admin:disputes_dispute_change", args=[dispute_id]))
+
+    def _form_failed(self, request, pk: int, **forms) -> HttpResponse:
+        """Show the decision forms again with their errors and everything typed kept."""
+        context = {
+            **self.admin_site.each_context(request),
+            **self._context(request, pk, **forms),
+            "opts": self.model._meta,
+            "title": _("Dispute #%(id)s") % {"id": pk},
+        }
+        return TemplateResponse(
+            request, "admin/disputes/dispute/decision_form.html", context, status=400
+        )
+
+    def rule_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        dispute = get_object_or_404(Dispute, pk=pk)
+        if request.method != "POST":
+            return self._back(pk)
+        form = RulingForm(request.POST)
+        if form.is_valid():
+            try:
+                services.rule_dispute(dispute=dispute, actor=request.user, **form.cleaned_data)
+            except AfterSalesError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("Ruling recorded; both parties have been told."))
+                return self._back(pk)
+        return self._form_failed(request, pk, ruling_form=form)
+
+    def ask_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        dispute = get_object_or_404(Dispute, pk=pk)
+        if request.method != "POST":
+            return self._back(pk)
+        form = EvidenceRequestForm(request.POST)
+        if form.is_valid():
+            try:
+                services.request_evidence(
+                    dispute=dispute,
+                    actor=request.user,
+                    party=form.cleaned_data["party"],
+                    question=form.cleaned_data["question"],
+                    due_at=timezone.now() + timedelta(days=form.cleaned_data["days"]),
+                )
+            except AfterSalesError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("Request for evidence sent."))
+                return self._back(pk)
+        return self._form_failed(request, pk, ask_form=form)
 
 
 @admin.register(Ruling)
@@ -24,3 +209,80 @@ class RulingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "decided_at",
     ]
     list_filter = ["outcome"]
+    list_select_related = ["dispute__request__order_item", "decided_by"]
+
+
+@admin.register(EvidenceRequest)
+class EvidenceRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["dispute", "party", "question", "due_at", "answered_at"]
+    list_filter = ["party"]
+    list_select_related = ["dispute__request__order_item"]
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["id", "shop", "buyer", "reason", "status", "created_at", "resolved_at"]
+    list_filter = ["status", "reason", "shop"]
+    search_fields = ["=id", "request__order__number", "buyer__username", "shop__name"]
+    list_select_related = ["shop", "buyer"]
+    fields = ["request", "shop", "buyer", "status", "created_at", "handled_by", "resolved_at"]
+    change_form_template = "admin/disputes/complaint/change_form.html"
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<int:pk>/investigate/",
+                wrap(self.investigate_view),
+                name="disputes_complaint_investigate",
+            ),
+            path("<int:pk>/resolve/", wrap(self.resolve_view), name="disputes_complaint_resolve"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        complaint = get_object_or_404(Complaint.objects.select_related("request"), pk=object_id)
+        entries = timeline.timeline(complaint.request)
+        extra = {
+            "complaint": complaint,
+            "aftersales": complaint.request,
+            "entries": entries,
+            "show_members": True,
+            "can_handle": is_arbitrator(request.user),
+            "result_form": ComplaintResultForm(),
+        }
+        return super().change_view(request, object_id, form_url, extra_context=extra)
+
+    def _handle(self, request, pk: int, do, success: str) -> HttpResponseRedirect:
+        if request.method == "POST":
+            try:
+                do(get_object_or_404(Complaint, pk=pk))
+            except AfterSalesError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, success)
+        return HttpResponseRedirect(reverse("admin:disputes_complaint_change", args=[pk]))
+
+    def investigate_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self._handle(
+            request,
+            pk,
+            lambda complaint: services.investigate_complaint(
+                complaint=complaint, actor=request.user
+            ),
+            _("The complaint is now being investigated."),
+        )
+
+    def resolve_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        form = ComplaintResultForm(request.POST or None)
+        if request.method == "POST" and not form.is_valid():
+            messages.error(request, _("Write the result for the buyer."))
+            return HttpResponseRedirect(reverse("admin:disputes_complaint_change", args=[pk]))
+        return self._handle(
+            request,
+            pk,
+            lambda complaint: services.resolve_complaint(
+                complaint=complaint, actor=request.user, result=form.cleaned_data["result"]
+            ),
+            _("The complaint is resolved; the buyer can read the result."),
+        )

@@ -40,6 +40,8 @@ class Dispute(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
     )
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    seller_answer_due_at = models.DateTimeField(_("seller answers by"), null=True, blank=True)
+    seller_answered_at = models.DateTimeField(_("seller answered"), null=True, blank=True)
     ruling_due_at = models.DateTimeField(_("ruling target"))
 
     class Meta:
@@ -58,6 +60,16 @@ class Dispute(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.status == self.Status.OPEN and timezone.now() > self.ruling_due_at
+
+    @property
+    def waiting_for_seller(self) -> bool:
+        """The seller may still answer: not yet answered and inside their window."""
+        return (
+            self.status == self.Status.OPEN
+            and self.seller_answered_at is None
+            and self.seller_answer_due_at is not None
+            and timezone.now() <= self.seller_answer_due_at
+        )
 
 
 class Ruling(models.Model):
@@ -93,3 +105,82 @@ class Ruling(models.Model):
 
     def __str__(self) -> str:
         return self.get_outcome_display()
+
+
+class EvidenceRequest(models.Model):
+    """Staff ask one side for more evidence (补充凭证), with a deadline."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="evidence_requests")
+    party = models.CharField(
+        _("asked"),
+        max_length=10,
+        choices=[(Role.BUYER.value, Role.BUYER.label), (Role.SELLER.value, Role.SELLER.label)],
+    )
+    question = models.TextField(_("what is needed"), max_length=2000)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("asked at"), default=timezone.now)
+    due_at = models.DateTimeField(_("answer by"))
+    answer = models.TextField(_("answer"), max_length=4000, blank=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("evidence request")
+        verbose_name_plural = _("evidence requests")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_party_display()}: {self.question[:40]}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_at is None and self.dispute.status == Dispute.Status.OPEN
+
+
+class Complaint(models.Model):
+    """维权 / 举报: a buyer's complaint against a shop about a finished request."""
+
+    class Reason(models.TextChoices):
+        BAD_SERVICE = "bad_service", _("Rude or unhelpful after-sales service")
+        BROKEN_PROMISE = "broken_promise", _("The seller did not do what was agreed")
+        COUNTERFEIT = "counterfeit", _("Counterfeit or unsafe goods")
+        FALSE_ADVERTISING = "false_advertising", _("False advertising")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("received")
+        INVESTIGATING = "investigating", _("being investigated")
+        RESOLVED = "resolved", _("resolved")
+
+    request = models.ForeignKey(
+        AfterSalesRequest, on_delete=models.PROTECT, related_name="complaints"
+    )
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    shop = models.ForeignKey("orders.Shop", on_delete=models.PROTECT, related_name="complaints")
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    description = models.TextField(_("description"), max_length=4000)
+    status = models.CharField(
+        _("status"), max_length=15, choices=Status.choices, default=Status.OPEN
+    )
+    result = models.TextField(_("result"), max_length=4000, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("filed"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request"],
+                condition=~Q(status="resolved"),
+                name="one_open_complaint_per_request",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.shop} · {self.get_reason_display()}"

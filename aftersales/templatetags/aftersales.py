@@ -41,7 +41,7 @@ def yuan(amount) -> str:
 
 @register.filter
 def event_label(event) -> str:
-    """"approved the request", "shipped the goods back", … for a logged event."""
+    """ "approved the request", "shipped the goods back", … for a logged event."""
     from ..timeline import ACTION_LABELS
 
     return str(ACTION_LABELS.get(event.action, event.action))

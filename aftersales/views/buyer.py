@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from disputes import services as dispute_services
+from disputes.forms import ComplaintForm, EvidenceAnswerForm
+from disputes.models import EvidenceRequest
 from orders.selectors import items_for_buyer
 
 from .. import actions, policy, services, timeline
@@ -25,6 +27,7 @@ from ..errors import AfterSalesError
 from ..forms import EscalateForm, MessageForm, NoteForm, RequestForm, ReturnShipmentForm
 from ..models import AfterSalesRequest, Kind, Proposal, Role
 from ..selectors import STATUS_STATES, requests_for_buyer
+from .common import evidence_asks, moved_on
 
 PAGE_SIZE = 20
 
@@ -66,13 +69,16 @@ def _detail_context(request: HttpRequest, aftersales: AfterSalesRequest, **forms
     pending = None
     if "accept_proposal" in available:
         pending = aftersales.proposals.filter(status=Proposal.Status.PENDING).last()
+    dispute = aftersales.disputes.select_related("ruling").last()
     return {
         "aftersales": aftersales,
         "steps": timeline.progress(aftersales),
         "entries": timeline.timeline(aftersales),
         "actions": available,
         "proposal": pending,
-        "dispute": aftersales.disputes.select_related("ruling").last(),
+        "dispute": dispute,
+        "evidence_asks": evidence_asks(request, dispute, Role.BUYER, forms.get("answer_forms")),
+        "complaint": aftersales.complaints.last(),
         "ship_form": forms.get("ship_form")
         or ReturnShipmentForm(seller_pays=aftersales.seller_pays_return_shipping),
         "decline_form": forms.get("decline_form") or NoteForm(),
@@ -102,7 +108,19 @@ def apply(request: HttpRequest, item_id: int) -> HttpResponse:
         return _done(request, open_request)
     kind = request.GET.get("kind") or request.POST.get("kind")
     if kind not in standing.kinds:
-        return render(request, "buyer/apply_kind.html", {"item": item, "standing": standing})
+        context = {"item": item, "standing": standing}
+        if request.method == "POST":
+            # The page was older than the window: say so, and give back what was typed.
+            messages.error(
+                request,
+                standing.why_not
+                or _(
+                    "The window for this kind of request has passed for this item. Here is "
+                    "what is still open."
+                ),
+            )
+            context["typed"] = request.POST.get("description", "")
+        return render(request, "buyer/apply_kind.html", context)
     kind = Kind(kind)
     form = RequestForm(
         request.POST or None,
@@ -179,6 +197,8 @@ def resubmit(request: HttpRequest, pk: int) -> HttpResponse:
                 now=now,
             )
         except AfterSalesError as error:
+            if moved_on(request, error):
+                return _done(request, aftersales)
             form.add_error(None, error.message)
         else:
             form.discard_kept()
@@ -282,6 +302,8 @@ def escalate(request: HttpRequest, pk: int) -> HttpResponse:
                 files=form.evidence(),
             )
         except AfterSalesError as error:
+            if moved_on(request, error):
+                return _done(request, aftersales)
             form.add_error(None, error.message)
         else:
             form.discard_kept()
@@ -296,6 +318,9 @@ def escalate(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def post_message(request: HttpRequest, pk: int) -> HttpResponse:
     aftersales = _own_request(request, pk)
+    if not aftersales.is_open:
+        messages.error(request, _("This request is finished; the conversation is closed."))
+        return _done(request, aftersales)
     form = MessageForm(request.POST, request.FILES, owner=request.user)
     if form.is_valid():
         try:
@@ -306,6 +331,8 @@ def post_message(request: HttpRequest, pk: int) -> HttpResponse:
                 files=form.evidence(),
             )
         except AfterSalesError as error:
+            if moved_on(request, error):
+                return _done(request, aftersales)
             form.add_error(None, error.message)
         else:
             form.discard_kept()
@@ -314,3 +341,63 @@ def post_message(request: HttpRequest, pk: int) -> HttpResponse:
     form.keep_accepted()
     context = _detail_context(request, aftersales, message_form=form)
     return render(request, "buyer/request_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def provide_evidence(request: HttpRequest, pk: int, ask_id: int) -> HttpResponse:
+    """Answer the platform's request for more evidence."""
+    aftersales = _own_request(request, pk)
+    ask = get_object_or_404(
+        EvidenceRequest, pk=ask_id, dispute__request=aftersales, party=Role.BUYER
+    )
+    form = EvidenceAnswerForm(request.POST, request.FILES, owner=request.user)
+    if form.is_valid():
+        try:
+            dispute_services.provide_evidence(
+                evidence_request=ask,
+                actor=request.user,
+                answer=form.cleaned_data["answer"],
+                files=form.evidence(),
+            )
+        except AfterSalesError as error:
+            if moved_on(request, error):
+                return _done(request, aftersales)
+            form.add_error(None, error.message)
+        else:
+            form.discard_kept()
+            messages.success(request, _("Thank you. The platform has your evidence."))
+            return _done(request, aftersales)
+    form.keep_accepted()
+    context = _detail_context(request, aftersales, answer_forms={ask.pk: form})
+    return render(request, "buyer/request_detail.html", context, status=400)
+
+
+@login_required
+def complain(request: HttpRequest, pk: int) -> HttpResponse:
+    """维权: complain to the platform about the shop, once the request is finished."""
+    aftersales = _own_request(request, pk)
+    if aftersales.is_open:
+        messages.error(request, _("You can complain about the shop once the request is finished."))
+        return _done(request, aftersales)
+    form = ComplaintForm(request.POST or None, request.FILES or None, owner=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            dispute_services.file_complaint(
+                request=aftersales,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                description=form.cleaned_data["description"],
+                files=form.evidence(),
+            )
+        except AfterSalesError as error:
+            if moved_on(request, error):
+                return _done(request, aftersales)
+            form.add_error(None, error.message)
+        else:
+            form.discard_kept()
+            messages.success(request, _("Your complaint was sent to the platform."))
+            return _done(request, aftersales)
+    if request.method == "POST":
+        form.keep_accepted()
+    return render(request, "buyer/complain.html", {"aftersales": aftersales, "form": form})

@@ -21,6 +21,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from disputes import services as dispute_services
+from disputes.forms import DisputeAnswerForm, EvidenceAnswerForm
+from disputes.models import Dispute, EvidenceRequest
 from orders.selectors import shops_for_member
 
 from .. import actions, services, timeline
@@ -40,6 +43,7 @@ from ..selectors import (
     seller_dashboard_counts,
     seller_queue,
 )
+from .common import evidence_asks, moved_on
 
 PAGE_SIZE = 25
 
@@ -205,6 +209,7 @@ def _detail(
     available = actions.available(aftersales, Role.SELLER)
     owner = request.user
     entries = timeline.timeline(aftersales)
+    dispute = aftersales.disputes.select_related("ruling").last()
     context = {
         "aftersales": aftersales,
         "steps": timeline.progress(aftersales),
@@ -213,7 +218,9 @@ def _detail(
         "show_members": True,
         "actions": available,
         "earlier_requests": buyer_history_count(aftersales),
-        "dispute": aftersales.disputes.select_related("ruling").last(),
+        "dispute": dispute,
+        "dispute_form": forms.get("dispute_form") or DisputeAnswerForm(owner=owner),
+        "evidence_asks": evidence_asks(request, dispute, Role.SELLER, forms.get("answer_forms")),
         "approve_form": forms.get("approve_form") or ApproveForm(aftersales=aftersales),
         "proposal_form": forms.get("proposal_form") or ProposalForm(),
         "reject_form": forms.get("reject_form") or RefusalForm(owner=owner),
@@ -273,6 +280,8 @@ def propose(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.propose_solution(request=aftersales, actor=request.user, **form.cleaned_data)
         except AfterSalesError as error:
+            if moved_on(request, error):
+                return _done(aftersales)
             form.add_error(None, error.message)
         else:
             messages.success(request, _("Proposal sent. The buyer can accept or decline it."))
@@ -296,6 +305,8 @@ def _refusal(request: HttpRequest, pk: int, *, failing_inspection: bool) -> Http
                 files=form.evidence(),
             )
         except AfterSalesError as error:
+            if moved_on(request, error):
+                return _done(aftersales)
             form.add_error(None, error.message)
         else:
             form.discard_kept()
@@ -370,6 +381,9 @@ def ship(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def post_message(request: HttpRequest, pk: int) -> HttpResponse:
     aftersales = _shop_request(request, pk)
+    if not aftersales.is_open:
+        messages.error(request, _("This request is finished; the conversation is closed."))
+        return _done(aftersales)
     form = MessageForm(request.POST, request.FILES, owner=request.user)
     if form.is_valid():
         try:
@@ -380,6 +394,8 @@ def post_message(request: HttpRequest, pk: int) -> HttpResponse:
                 files=form.evidence(),
             )
         except AfterSalesError as error:
+            if moved_on(request, error):
+                return _done(aftersales)
             form.add_error(None, error.message)
         else:
             form.discard_kept()
@@ -387,3 +403,58 @@ def post_message(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(reverse("seller:request_detail", args=[aftersales.pk]) + "#thread")
     form.keep_accepted()
     return _detail(request, aftersales, status=400, message_form=form)
+
+
+@seller_required
+@require_POST
+def answer_dispute(request: HttpRequest, pk: int) -> HttpResponse:
+    """商家举证: the shop's statement and counter-evidence for the platform."""
+    aftersales = _shop_request(request, pk)
+    dispute = get_object_or_404(aftersales.disputes, status=Dispute.Status.OPEN)
+    form = DisputeAnswerForm(request.POST, request.FILES, owner=request.user)
+    if form.is_valid():
+        try:
+            dispute_services.answer_dispute(
+                dispute=dispute,
+                actor=request.user,
+                statement=form.cleaned_data["statement"],
+                files=form.evidence(),
+            )
+        except AfterSalesError as error:
+            if moved_on(request, error):
+                return _done(aftersales)
+            form.add_error(None, error.message)
+        else:
+            form.discard_kept()
+            messages.success(request, _("Your answer was sent to the platform."))
+            return _done(aftersales)
+    form.keep_accepted()
+    return _detail(request, aftersales, status=400, dispute_form=form)
+
+
+@seller_required
+@require_POST
+def provide_evidence(request: HttpRequest, pk: int, ask_id: int) -> HttpResponse:
+    aftersales = _shop_request(request, pk)
+    ask = get_object_or_404(
+        EvidenceRequest, pk=ask_id, dispute__request=aftersales, party=Role.SELLER
+    )
+    form = EvidenceAnswerForm(request.POST, request.FILES, owner=request.user)
+    if form.is_valid():
+        try:
+            dispute_services.provide_evidence(
+                evidence_request=ask,
+                actor=request.user,
+                answer=form.cleaned_data["answer"],
+                files=form.evidence(),
+            )
+        except AfterSalesError as error:
+            if moved_on(request, error):
+                return _done(aftersales)
+            form.add_error(None, error.message)
+        else:
+            form.discard_kept()
+            messages.success(request, _("Thank you. The platform has your evidence."))
+            return _done(aftersales)
+    form.keep_accepted()
+    return _detail(request, aftersales, status=400, answer_forms={ask.pk: form})

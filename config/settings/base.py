@@ -90,9 +90,10 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for a writer instead of failing at once when the worker and the web server
-    # write at the same moment.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # The worker and the web server write at the same moment: wait for the other writer, and
+    # take the write lock when a transaction starts, so writers queue up instead of one
+    # failing with "database is locked" half-way.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -157,6 +158,8 @@ AFTERSALES_DEADLINES = {
     "seller_repair": timedelta(days=15),
     "buyer_confirm_receipt": timedelta(days=10),
     "ruling_target": timedelta(days=5),
+    "seller_dispute_answer": timedelta(days=3),
+    "evidence_request": timedelta(days=3),
     "reminder_before": timedelta(hours=24),
 }
 # The most a buyer can claim back for return shipping the seller pays for (SPEC §5).

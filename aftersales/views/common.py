@@ -1,0 +1,33 @@
+"""Pieces the buyer's and the seller's pages share."""
+
+from django.contrib import messages
+from django.http import HttpRequest
+
+from disputes.forms import EvidenceAnswerForm
+from disputes.models import Dispute
+
+from ..errors import ActionNotAllowed, AfterSalesError, StaleAction
+from ..models import Role
+
+
+def moved_on(request: HttpRequest, error: AfterSalesError) -> bool:
+    """True if the action was refused because the request moved on (stale page, double click,
+    a colleague was faster): the page that had the form may no longer show it, so the reason
+    goes into a message above the current page instead."""
+    if isinstance(error, StaleAction | ActionNotAllowed):
+        messages.error(request, error.message)
+        return True
+    return False
+
+
+def evidence_asks(
+    request: HttpRequest, dispute: Dispute | None, party: Role, bound_forms: dict | None
+) -> list:
+    """The platform's open requests for evidence addressed to ``party``, each with its form."""
+    if dispute is None or dispute.status != dispute.Status.OPEN:
+        return []
+    bound_forms = bound_forms or {}
+    return [
+        (ask, bound_forms.get(ask.pk) or EvidenceAnswerForm(owner=request.user))
+        for ask in dispute.evidence_requests.filter(party=party, answered_at__isnull=True)
+    ]

@@ -1,0 +1,82 @@
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.forms import MONEY, EvidenceForm
+from aftersales.models import Role
+
+from .models import Complaint, Ruling
+
+
+class RulingForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Decision"), choices=Ruling.Outcome.choices, widget=forms.RadioSelect
+    )
+    refund_amount = forms.DecimalField(
+        label=_("Refund (¥)"), required=False, min_value=Decimal("0.00"), **MONEY
+    )
+    compensation_amount = forms.DecimalField(
+        label=_("Compensation (¥)"), required=False, min_value=Decimal("0.00"), **MONEY
+    )
+    rationale = forms.CharField(
+        label=_("Rationale (both parties will read it)"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5, "cols": 80}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("refund_amount", "compensation_amount"):
+            cleaned[name] = cleaned.get(name) or Decimal("0.00")
+        return cleaned
+
+
+class EvidenceRequestForm(forms.Form):
+    party = forms.ChoiceField(
+        label=_("Ask"),
+        choices=[(Role.BUYER.value, _("the buyer")), (Role.SELLER.value, _("the seller"))],
+    )
+    question = forms.CharField(
+        label=_("What evidence is needed"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+    )
+    days = forms.IntegerField(label=_("Days to answer"), min_value=1, max_value=14, initial=3)
+
+
+class ComplaintResultForm(forms.Form):
+    result = forms.CharField(
+        label=_("Result (the buyer will read it)"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+    )
+
+
+# --- the parties' forms in the portals --------------------------------------------------------
+
+
+class DisputeAnswerForm(EvidenceForm):
+    statement = forms.CharField(
+        label=_("Your statement for the platform"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+
+class EvidenceAnswerForm(EvidenceForm):
+    answer = forms.CharField(
+        label=_("Your answer"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ComplaintForm(EvidenceForm):
+    reason = forms.ChoiceField(
+        label=_("What is the complaint about?"), choices=[("", "—"), *Complaint.Reason.choices]
+    )
+    description = forms.CharField(
+        label=_("What happened"), max_length=4000, widget=forms.Textarea(attrs={"rows": 5})
+    )
