@@ -57,7 +57,11 @@ class EvidenceForm(forms.Form):
         widget=MultipleFileInput(attrs={"accept": f"{PHOTO_TYPES},{VIDEO_TYPES}"}),
     )
 
-    def __init__(self, *args, owner, **kwargs):
+    # Several evidence forms can share a page: each gets its own element ids.
+    id_prefix = "id"
+
+    def __init__(self, *args, owner, id_prefix: str | None = None, **kwargs):
+        kwargs.setdefault("auto_id", f"{id_prefix or self.id_prefix}_%s")
         super().__init__(*args, **kwargs)
         self.owner = owner
         self.kept: list[PendingUpload] = uploads.kept_for(
@@ -215,6 +219,7 @@ class NoteForm(forms.Form):
 
 
 class EscalateForm(EvidenceForm):
+    id_prefix = "escalate"
     reason = forms.ChoiceField(
         label=_("Why do you ask the platform to step in?"),
         choices=[("", "—")]
@@ -226,6 +231,7 @@ class EscalateForm(EvidenceForm):
 
 
 class MessageForm(EvidenceForm):
+    id_prefix = "message"
     max_photos = 1
     max_videos = 0
 
@@ -306,5 +312,6 @@ class RefusalForm(EvidenceForm):
     )
 
     def __init__(self, *args, photo_required: bool = False, **kwargs):
+        kwargs.setdefault("id_prefix", "fail" if photo_required else "reject")
         super().__init__(*args, **kwargs)
         self.evidence_required = photo_required

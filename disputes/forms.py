@@ -57,6 +57,7 @@ class ComplaintResultForm(forms.Form):
 
 
 class DisputeAnswerForm(EvidenceForm):
+    id_prefix = "dispute"
     statement = forms.CharField(
         label=_("Your statement for the platform"),
         max_length=4000,
@@ -74,6 +75,7 @@ class EvidenceAnswerForm(EvidenceForm):
 
 
 class ComplaintForm(EvidenceForm):
+    id_prefix = "complaint"
     reason = forms.ChoiceField(
         label=_("What is the complaint about?"), choices=[("", "—"), *Complaint.Reason.choices]
     )

@@ -351,7 +351,9 @@ def provide_evidence(request: HttpRequest, pk: int, ask_id: int) -> HttpResponse
     ask = get_object_or_404(
         EvidenceRequest, pk=ask_id, dispute__request=aftersales, party=Role.BUYER
     )
-    form = EvidenceAnswerForm(request.POST, request.FILES, owner=request.user)
+    form = EvidenceAnswerForm(
+        request.POST, request.FILES, owner=request.user, id_prefix=f"ask{ask.pk}"
+    )
     if form.is_valid():
         try:
             dispute_services.provide_evidence(

@@ -28,6 +28,10 @@ def evidence_asks(
         return []
     bound_forms = bound_forms or {}
     return [
-        (ask, bound_forms.get(ask.pk) or EvidenceAnswerForm(owner=request.user))
+        (
+            ask,
+            bound_forms.get(ask.pk)
+            or EvidenceAnswerForm(owner=request.user, id_prefix=f"ask{ask.pk}"),
+        )
         for ask in dispute.evidence_requests.filter(party=party, answered_at__isnull=True)
     ]

@@ -83,8 +83,13 @@ class QueueFilter(forms.Form):
     )
     q = forms.CharField(label=gettext_lazy("Order number or buyer"), required=False, max_length=50)
 
+    def __init__(self, params):
+        """Unfiltered, the queue shows what is in progress; ``state=`` asks for all states."""
+        params = params.copy()
+        params.setdefault("state", "open")
+        super().__init__(params)
+
     def queue(self, user):
-        """Unfiltered, the queue shows what is still in progress."""
         data = self.cleaned_data if self.is_valid() else {"state": "open"}
         return seller_queue(
             user,
@@ -100,10 +105,10 @@ class QueueFilter(forms.Form):
 @seller_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The day's work: what waits for the shop, what is due soon, the queue by deadline."""
-    filters = QueueFilter(request.GET or None)
+    filters = QueueFilter(request.GET)
     page = Paginator(filters.queue(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     counts = seller_dashboard_counts(request.user, now=timezone.now())
-    query = request.GET.copy()
+    query = filters.data.copy()
     query.pop("page", None)
     return render(
         request,
@@ -123,7 +128,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @seller_required
 def export_queue(request: HttpRequest) -> HttpResponse:
     """The filtered queue as CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese)."""
-    requests = QueueFilter(request.GET or None).queue(request.user)
+    requests = QueueFilter(request.GET).queue(request.user)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="aftersales-queue.csv"'
     response.write("\ufeff")
@@ -439,7 +444,9 @@ def provide_evidence(request: HttpRequest, pk: int, ask_id: int) -> HttpResponse
     ask = get_object_or_404(
         EvidenceRequest, pk=ask_id, dispute__request=aftersales, party=Role.SELLER
     )
-    form = EvidenceAnswerForm(request.POST, request.FILES, owner=request.user)
+    form = EvidenceAnswerForm(
+        request.POST, request.FILES, owner=request.user, id_prefix=f"ask{ask.pk}"
+    )
     if form.is_valid():
         try:
             dispute_services.provide_evidence(
