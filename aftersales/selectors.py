@@ -19,7 +19,9 @@ STATUS_STATES = {
 
 
 def _base() -> QuerySet[AfterSalesRequest]:
-    return AfterSalesRequest.objects.select_related("order_item", "order", "shop", "buyer")
+    return AfterSalesRequest.objects.select_related(
+        "order_item__order__shop", "order", "shop", "buyer"
+    )
 
 
 def requests_for_buyer(buyer, *, status: str = "") -> QuerySet[AfterSalesRequest]:

@@ -18,6 +18,7 @@ urlpatterns = [
         "evidence/<int:pk>/thumb/", files.evidence_file, {"variant": "thumb"}, name="evidence_thumb"
     ),
     path("uploads/<int:pk>/", files.pending_file, name="pending_upload"),
+    path("", include("reviews.urls")),
     path("seller/", include("aftersales.seller_urls")),
     path("notifications/", include("aftersales.notification_urls")),
     path("", include("aftersales.urls")),

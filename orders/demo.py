@@ -51,7 +51,7 @@ from aftersales.models import (
 )
 from aftersales.shipping import tracking_error
 from disputes import services as dispute_services
-from disputes.models import Dispute, Ruling
+from disputes.models import Complaint, Dispute, Ruling
 
 from .models import Order, OrderItem, ReturnAddress, Shop, ShopMember
 
@@ -475,6 +475,22 @@ PROPOSAL_NOTES = {
     "exchange": "亲，这边建议给您换一件新的，来回运费都由我们承担，您看可以吗？",
     "repair": "这个问题一般是小故障，在保修期内，寄回来我们免费维修，修好后顺丰寄回给您。",
 }
+REVIEW_COMMENTS_GOOD = (
+    "客服回复很快，退款也很及时，好评！",
+    "处理得很专业，换货很顺利。",
+    "有问题马上就解决了，下次还来。",
+    "",
+)
+REVIEW_COMMENTS_BAD = (
+    "处理太慢了，等了好几天才有人回。",
+    "客服态度一般，最后还是平台介入才解决。",
+    "不太满意，希望改进。",
+)
+REVIEW_REPLIES = (
+    "感谢您的评价，我们会继续努力！",
+    "给您带来不便非常抱歉，我们已经改进了售后流程。",
+    "谢谢亲的支持，欢迎再次光临～",
+)
 DECLINES = (
     "补偿太少了，我还是想退货退款。",
     "商品有质量问题，不同意部分退款。",
@@ -853,6 +869,7 @@ def delete() -> dict[str, int]:
     ]
     deleted: Counter[str] = Counter()
     for queryset in (
+        Complaint.objects.filter(shop__in=shops),
         Ruling.objects.filter(dispute__request__shop__in=shops),
         Dispute.objects.filter(request__shop__in=shops),
         LedgerEntry.objects.filter(order_item__order__shop__in=shops),
@@ -966,6 +983,46 @@ class Loader:
         self._orders()
         for scenario in SCENARIOS:
             self._play(scenario)
+        self._reviews()
+
+    def _reviews(self) -> None:
+        """Most buyers rate a finished request within days; shops answer about half of them."""
+        from reviews.services import reply_to_review, review_closes_at, review_request
+
+        finished = (
+            AfterSalesRequest.objects.filter(pk__in=self.request_ids, finished_at__isnull=False)
+            .select_related("buyer", "shop")
+            .order_by("pk")
+        )
+        for request in finished:
+            if review_closes_at(request) is None or self.rng.random() < 0.25:
+                continue
+            when = request.finished_at + timedelta(hours=self.rng.uniform(2, 96))
+            if when >= self.now:
+                continue
+            happy = request.state != "closed" and self.rng.random() < 0.8
+            stars = self.rng.choice([4, 5, 5]) if happy else self.rng.choice([1, 2, 3])
+            speed, result = stars, stars
+            attitude = max(1, stars - self.rng.choice([0, 0, 1]))
+            review = review_request(
+                request=request,
+                actor=request.buyer,
+                speed=speed,
+                attitude=attitude,
+                result=result,
+                comment=self.rng.choice(REVIEW_COMMENTS_GOOD if happy else REVIEW_COMMENTS_BAD),
+                now=when,
+            )
+            if self.rng.random() < 0.5:
+                replied = when + timedelta(hours=self.rng.uniform(1, 30))
+                if replied < self.now:
+                    member = request.shop.members.first().user
+                    reply_to_review(
+                        review=review,
+                        actor=member,
+                        reply=self.rng.choice(REVIEW_REPLIES),
+                        now=replied,
+                    )
 
     # --- people and shops ----------------------------------------------------------------
 

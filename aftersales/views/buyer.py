@@ -27,7 +27,7 @@ from ..errors import AfterSalesError
 from ..forms import EscalateForm, MessageForm, NoteForm, RequestForm, ReturnShipmentForm
 from ..models import AfterSalesRequest, Kind, Proposal, Role
 from ..selectors import STATUS_STATES, requests_for_buyer
-from .common import evidence_asks, moved_on
+from .common import evidence_asks, moved_on, review_context
 
 PAGE_SIZE = 20
 
@@ -79,6 +79,7 @@ def _detail_context(request: HttpRequest, aftersales: AfterSalesRequest, **forms
         "dispute": dispute,
         "evidence_asks": evidence_asks(request, dispute, Role.BUYER, forms.get("answer_forms")),
         "complaint": aftersales.complaints.last(),
+        **review_context(aftersales),
         "ship_form": forms.get("ship_form")
         or ReturnShipmentForm(seller_pays=aftersales.seller_pays_return_shipping),
         "decline_form": forms.get("decline_form") or NoteForm(),

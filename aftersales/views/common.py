@@ -35,3 +35,19 @@ def evidence_asks(
         )
         for ask in dispute.evidence_requests.filter(party=party, answered_at__isnull=True)
     ]
+
+
+def review_context(aftersales) -> dict:
+    """The request's review, and whether its buyer may still write or change one."""
+    from django.utils import timezone
+
+    from reviews.models import Review
+    from reviews.services import can_edit, can_review
+
+    now = timezone.now()
+    review = Review.objects.filter(request=aftersales).prefetch_related("photos").first()
+    return {
+        "review": review,
+        "can_review": review is None and can_review(aftersales, now=now),
+        "can_edit_review": review is not None and can_edit(review, now=now),
+    }

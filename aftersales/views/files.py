@@ -8,7 +8,7 @@ from ..models import Evidence, PendingUpload
 from ..selectors import visible_requests
 
 
-def _serve(field, content_type: str, *, download_name: str) -> FileResponse:
+def serve(field, content_type: str, *, download_name: str) -> FileResponse:
     if not field:
         raise Http404
     response = FileResponse(field.open("rb"), content_type=content_type)
@@ -25,13 +25,13 @@ def evidence_file(request: HttpRequest, pk: int, variant: str = "file") -> FileR
         Evidence.objects.filter(request__in=visible_requests(request.user).values("pk")), pk=pk
     )
     if variant == "thumb":
-        return _serve(evidence.thumbnail, "image/jpeg", download_name=f"thumb-{evidence.pk}.jpg")
+        return serve(evidence.thumbnail, "image/jpeg", download_name=f"thumb-{evidence.pk}.jpg")
     name = evidence.file.name.rsplit("/", 1)[-1]
-    return _serve(evidence.file, evidence.content_type, download_name=name)
+    return serve(evidence.file, evidence.content_type, download_name=name)
 
 
 @login_required
 def pending_file(request: HttpRequest, pk: int) -> FileResponse:
     """A kept upload's thumbnail, for its owner only, while the form is being corrected."""
     upload = get_object_or_404(PendingUpload, pk=pk, owner=request.user)
-    return _serve(upload.thumbnail, "image/jpeg", download_name=f"pending-{upload.pk}.jpg")
+    return serve(upload.thumbnail, "image/jpeg", download_name=f"pending-{upload.pk}.jpg")

@@ -25,6 +25,8 @@ from disputes import services as dispute_services
 from disputes.forms import DisputeAnswerForm, EvidenceAnswerForm
 from disputes.models import Dispute, EvidenceRequest
 from orders.selectors import shops_for_member
+from reviews.forms import ReplyForm
+from reviews.views import scores_context
 
 from .. import actions, services, timeline
 from ..errors import AfterSalesError
@@ -43,7 +45,7 @@ from ..selectors import (
     seller_dashboard_counts,
     seller_queue,
 )
-from .common import evidence_asks, moved_on
+from .common import evidence_asks, moved_on, review_context
 
 PAGE_SIZE = 25
 
@@ -121,6 +123,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "due_soon": counts["due_soon"],
             "overdue": counts["overdue"],
             "shops": shops_for_member(request.user),
+            "shop_scores": scores_context(shops_for_member(request.user), now=timezone.now()),
         },
     )
 
@@ -224,6 +227,8 @@ def _detail(
         "actions": available,
         "earlier_requests": buyer_history_count(aftersales),
         "dispute": dispute,
+        **review_context(aftersales),
+        "reply_form": ReplyForm(),
         "dispute_form": forms.get("dispute_form") or DisputeAnswerForm(owner=owner),
         "evidence_asks": evidence_asks(request, dispute, Role.SELLER, forms.get("answer_forms")),
         "approve_form": forms.get("approve_form") or ApproveForm(aftersales=aftersales),

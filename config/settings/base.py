@@ -160,6 +160,8 @@ AFTERSALES_DEADLINES = {
     "ruling_target": timedelta(days=5),
     "seller_dispute_answer": timedelta(days=3),
     "evidence_request": timedelta(days=3),
+    "review_window": timedelta(days=15),
+    "review_edit_window": timedelta(hours=24),
     "reminder_before": timedelta(hours=24),
 }
 # The most a buyer can claim back for return shipping the seller pays for (SPEC §5).

@@ -1127,7 +1127,7 @@ MY_ORDERS_QUERIES = 8  # + count, orders, items, open requests
 REQUEST_LIST_QUERIES = 6  # + count, requests
 # + the request, its evidence, events, messages, proposals, shipments, dispute, and the
 # item's order and shop for the item summary
-REQUEST_PAGE_QUERIES = 14  # + the complaint about the shop, if any
+REQUEST_PAGE_QUERIES = 13  # incl. the complaint about the shop and the review, if any
 
 
 def test_my_orders_query_count_does_not_grow_with_orders(

@@ -1,0 +1,161 @@
+"""Shop after-sales scores, from aggregate queries only (never one row at a time in Python).
+
+Each score covers a window of days up to ``now``:
+
+* average rating per dimension: reviews written in the window;
+* after-sales rate: requests filed in the window / orders paid in the window;
+* dispute rate: disputes opened in the window / requests filed in the window;
+* ruled against the shop: rulings in the window that were not "for the seller" / all rulings;
+* median first response: for requests filed in the window that the seller has answered, the
+  time from filing to the seller's first action;
+* median time to refund: for requests refunded in the window, the time from filing to refund.
+
+Medians are taken in the database: count the rows, then read the middle one or two in order.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import TruncWeek
+
+from aftersales.models import AfterSalesRequest, RequestEvent, Role, State
+from disputes.models import Dispute, Ruling
+from orders.models import Order, Shop
+
+from .models import Review
+
+
+@dataclass(frozen=True)
+class ShopScores:
+    days: int
+    reviews: int
+    speed: float | None
+    attitude: float | None
+    result: float | None
+    orders: int
+    requests: int
+    disputes: int
+    rulings: int
+    ruled_against: int
+    median_first_response: timedelta | None
+    median_time_to_refund: timedelta | None
+
+    @property
+    def aftersales_rate(self) -> float | None:
+        return self.requests / self.orders if self.orders else None
+
+    @property
+    def dispute_rate(self) -> float | None:
+        return self.disputes / self.requests if self.requests else None
+
+    @property
+    def ruled_against_share(self) -> float | None:
+        return self.ruled_against / self.rulings if self.rulings else None
+
+
+def _median(queryset: QuerySet, expression) -> timedelta | None:
+    count = queryset.count()
+    if not count:
+        return None
+    middle = (
+        queryset.annotate(_value=expression)
+        .order_by("_value")
+        .values_list("_value", flat=True)[(count - 1) // 2 : count // 2 + 1]
+    )
+    values = list(middle)
+    return sum(values, timedelta()) / len(values)
+
+
+def shop_scores(shop: Shop, *, days: int, now: datetime) -> ShopScores:
+    since = now - timedelta(days=days)
+    ratings = Review.objects.filter(shop=shop, created_at__gt=since, created_at__lte=now).aggregate(
+        reviews=Count("pk"), speed=Avg("speed"), attitude=Avg("attitude"), result=Avg("result")
+    )
+    filed = AfterSalesRequest.objects.filter(shop=shop, created_at__gt=since, created_at__lte=now)
+    rulings = Ruling.objects.filter(
+        dispute__request__shop=shop, decided_at__gt=since, decided_at__lte=now
+    ).aggregate(
+        rulings=Count("pk"), against=Count("pk", filter=~Q(outcome=Ruling.Outcome.FOR_SELLER))
+    )
+    first_seller_action = (
+        RequestEvent.objects.filter(request=OuterRef("pk"), actor_role=Role.SELLER)
+        .values("request")
+        .annotate(first=Min("created_at"))
+        .values("first")
+    )
+    answered = filed.annotate(first_response=Subquery(first_seller_action)).filter(
+        first_response__isnull=False
+    )
+    refunded = AfterSalesRequest.objects.filter(
+        shop=shop, state=State.REFUNDED, finished_at__gt=since, finished_at__lte=now
+    )
+    return ShopScores(
+        days=days,
+        reviews=ratings["reviews"],
+        speed=ratings["speed"],
+        attitude=ratings["attitude"],
+        result=ratings["result"],
+        orders=Order.objects.filter(shop=shop, paid_at__gt=since, paid_at__lte=now).count(),
+        requests=filed.count(),
+        disputes=Dispute.objects.filter(
+            request__shop=shop, opened_at__gt=since, opened_at__lte=now
+        ).count(),
+        rulings=rulings["rulings"],
+        ruled_against=rulings["against"],
+        median_first_response=_median(
+            answered,
+            ExpressionWrapper(F("first_response") - F("created_at"), output_field=DurationField()),
+        ),
+        median_time_to_refund=_median(
+            refunded,
+            ExpressionWrapper(F("finished_at") - F("created_at"), output_field=DurationField()),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class WeekPoint:
+    week: datetime
+    requests: int
+    stars: float | None
+
+
+def weekly_trend(shop: Shop, *, weeks: int, now: datetime) -> list[WeekPoint]:
+    """Requests filed and average stars per week, for the trend chart (two grouped queries)."""
+    since = now - timedelta(weeks=weeks)
+    requests = dict(
+        AfterSalesRequest.objects.filter(shop=shop, created_at__gt=since)
+        .annotate(week=TruncWeek("created_at"))
+        .values("week")
+        .annotate(n=Count("pk"))
+        .values_list("week", "n")
+    )
+    stars = dict(
+        Review.objects.filter(shop=shop, created_at__gt=since)
+        .annotate(week=TruncWeek("created_at"))
+        .values("week")
+        .annotate(avg=Avg((F("speed") + F("attitude") + F("result")) / 3.0))
+        .values_list("week", "avg")
+    )
+    weeks_seen = sorted(set(requests) | set(stars))
+    return [WeekPoint(week, requests.get(week, 0), stars.get(week)) for week in weeks_seen]
+
+
+def recent_reviews(shop: Shop) -> QuerySet[Review]:
+    return (
+        Review.objects.filter(shop=shop)
+        .select_related("request__order_item", "buyer")
+        .prefetch_related("photos")
+    )

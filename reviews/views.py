@@ -1,0 +1,123 @@
+"""Shop pages with their after-sales scores and reviews; rating a finished request; the
+shop's reply. Reviews are public to signed-in users; writing them is not."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from aftersales.errors import AfterSalesError
+from aftersales.selectors import requests_for_buyer, requests_for_seller
+from aftersales.views.common import moved_on
+from aftersales.views.files import serve
+from orders.models import Shop
+
+from . import services
+from .charts import trend_svg
+from .forms import ReplyForm, ReviewForm
+from .models import Review, ReviewPhoto
+from .selectors import recent_reviews, shop_scores, weekly_trend
+
+PAGE_SIZE = 10
+TREND_WEEKS = 12
+
+
+@login_required
+def shop_page(request: HttpRequest, pk: int) -> HttpResponse:
+    shop = get_object_or_404(Shop, pk=pk)
+    now = timezone.now()
+    page = Paginator(recent_reviews(shop), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reviews/shop.html",
+        {
+            "shop": shop,
+            "scores": [shop_scores(shop, days=days, now=now) for days in (30, 90)],
+            "page": page,
+        },
+    )
+
+
+def scores_context(shops, *, now) -> list[dict]:
+    """For the seller dashboard: each of the user's shops with its scores and trend chart."""
+    return [
+        {
+            "shop": shop,
+            "scores": [shop_scores(shop, days=days, now=now) for days in (30, 90)],
+            "chart": trend_svg(weekly_trend(shop, weeks=TREND_WEEKS, now=now)),
+        }
+        for shop in shops
+    ]
+
+
+@login_required
+def review(request: HttpRequest, pk: int) -> HttpResponse:
+    """Rate the service of a finished request (GET shows the form), or change the rating
+    within 24 hours."""
+    aftersales = get_object_or_404(requests_for_buyer(request.user), pk=pk)
+    existing = getattr(aftersales, "review", None)
+    initial = (
+        {k: getattr(existing, k) for k in ("speed", "attitude", "result", "comment")}
+        if existing
+        else None
+    )
+    form = ReviewForm(
+        request.POST or None, request.FILES or None, owner=request.user, initial=initial
+    )
+    if existing:
+        del form.fields["files"]  # photos go with the first rating only
+    if request.method == "POST" and form.is_valid():
+        data = {k: form.cleaned_data[k] for k in ("speed", "attitude", "result", "comment")}
+        try:
+            if existing:
+                services.edit_review(review=existing, actor=request.user, **data)
+            else:
+                services.review_request(
+                    request=aftersales, actor=request.user, photos=form.evidence(), **data
+                )
+        except AfterSalesError as error:
+            if moved_on(request, error):
+                return redirect("buyer:request_detail", pk=aftersales.pk)
+            form.add_error(None, error.message)
+        else:
+            form.discard_kept()
+            messages.success(request, _("Thank you for rating the service."))
+            return redirect("buyer:request_detail", pk=aftersales.pk)
+    if request.method == "POST" and not existing:
+        form.keep_accepted()
+    return render(
+        request,
+        "reviews/review_form.html",
+        {"aftersales": aftersales, "form": form, "existing": existing},
+    )
+
+
+@login_required
+@require_POST
+def reply(request: HttpRequest, pk: int) -> HttpResponse:
+    aftersales = get_object_or_404(requests_for_seller(request.user), pk=pk)
+    review = get_object_or_404(Review, request=aftersales)
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.reply_to_review(
+                review=review, actor=request.user, reply=form.cleaned_data["reply"]
+            )
+        except AfterSalesError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Your reply is published."))
+    else:
+        messages.error(request, _("Write your reply first."))
+    return redirect("seller:request_detail", pk=aftersales.pk)
+
+
+@login_required
+def photo(request: HttpRequest, pk: int, variant: str = "file") -> FileResponse:
+    photo = get_object_or_404(ReviewPhoto, pk=pk)
+    field = photo.thumbnail if variant == "thumb" else photo.file
+    return serve(field, "image/jpeg", download_name=f"review-{photo.pk}-{variant}.jpg")
