@@ -30,32 +30,33 @@ def audience_of(state: str) -> Role | None:
     return NEXT_ACTOR.get(state)
 
 
-def announce(*, event_id: int, audience: str | None = None) -> None:
-    """Notify about one logged event: by default whoever acts next after it; ``audience``
-    names another side (the one asked for evidence, say)."""
+def announce(*, event_id: int, audiences: list[str] | None = None) -> None:
+    """Notify about one logged event: by default whoever acts next after it; ``audiences``
+    names the sides to tell instead (the side asked for evidence; both sides of a ruling)."""
     event = RequestEvent.objects.select_related(
         "request__buyer", "request__order_item", "request__shop"
     ).get(pk=event_id)
     request = event.request
-    audience = Role(audience) if audience else audience_of(event.to_state)
-    recipients = [user for user in parties(request, audience) if user.pk != event.actor_id]
-    Notification.objects.bulk_create(
-        Notification(
-            recipient=user,
-            request=request,
-            event=event,
-            kind=Notification.Kind.TRANSITION,
-            audience=audience,
-            created_at=event.created_at,
+    roles = [Role(a) for a in audiences] if audiences else [audience_of(event.to_state)]
+    for audience in roles:
+        recipients = [user for user in parties(request, audience) if user.pk != event.actor_id]
+        Notification.objects.bulk_create(
+            Notification(
+                recipient=user,
+                request=request,
+                event=event,
+                kind=Notification.Kind.TRANSITION,
+                audience=audience,
+                created_at=event.created_at,
+            )
+            for user in recipients
         )
-        for user in recipients
-    )
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = _("After-sales request #%(id)s: %(state)s") % {
-            "id": request.pk,
-            "state": event.get_to_state_display(),
-        }
-        _email(recipients, subject, _deadline_lines(request, intro=request.order_item.title))
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = _("After-sales request #%(id)s: %(state)s") % {
+                "id": request.pk,
+                "state": event.get_to_state_display(),
+            }
+            _email(recipients, subject, _deadline_lines(request, intro=request.order_item.title))
 
 
 def remind(*, request_id: int) -> None:

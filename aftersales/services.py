@@ -117,13 +117,13 @@ def _store_evidence(
         evidence.save()
 
 
-def _after_commit(event: RequestEvent, audience: Role | None = None) -> None:
+def _after_commit(event: RequestEvent, notify: Sequence[Role] = ()) -> None:
+    """Tell whoever acts next (or the sides in ``notify``) once the transaction commits."""
     from .tasks import announce_transition
 
+    audiences = [str(role) for role in notify] or None
     # robust: the action has committed; a broker hiccup must not turn it into an error page.
-    transaction.on_commit(
-        lambda: announce_transition.delay(event.pk, audience and str(audience)), robust=True
-    )
+    transaction.on_commit(lambda: announce_transition.delay(event.pk, audiences), robust=True)
 
 
 def apply_transition(
@@ -137,6 +137,7 @@ def apply_transition(
     files: Sequence[PreparedFile] = (),
     now: datetime | None = None,
     then: Callable[[AfterSalesRequest, RequestEvent], None] | None = None,
+    notify: Sequence[Role] = (),
 ) -> AfterSalesRequest:
     """Lock, check, transition, schedule the next deadline, save, log, and defer side effects.
 
@@ -173,7 +174,7 @@ def apply_transition(
     _store_evidence(request, files, uploader=actor, role=role, event=event)
     if then is not None:
         then(request, event)
-    _after_commit(event)
+    _after_commit(event, notify=notify)
     return request
 
 
@@ -185,7 +186,7 @@ def record_activity(
     action: str,
     note: str = "",
     files: Sequence[PreparedFile] = (),
-    notify: Role | None = None,
+    notify: Sequence[Role] = (),
     now: datetime | None = None,
 ) -> RequestEvent:
     """Log something that happens on a request without moving it (a dispute statement, an
@@ -204,7 +205,7 @@ def record_activity(
         now=now,
     )
     _store_evidence(request, files, uploader=actor, role=role, event=event)
-    _after_commit(event, audience=notify)
+    _after_commit(event, notify=notify)
     return event
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 
@@ -75,6 +76,8 @@ def sweep(*, now: datetime, batch_size: int = BATCH_SIZE) -> SweepResult:
         for request_id in ids[start : start + batch_size]:
             try:
                 applied = apply_due_action(request_id=request_id, now=now)
+            except SoftTimeLimitExceeded:
+                raise  # the whole sweep ran out of time; the next one picks up the rest
             except Exception:  # one bad row must not stop the others
                 logger.exception("Deadline action failed for after-sales request %s", request_id)
                 result.failed.append(request_id)

@@ -19,10 +19,10 @@ IDEMPOTENT = {"ignore_result": True, "acks_late": True, "reject_on_worker_lost":
 
 
 @shared_task(**IDEMPOTENT)
-def announce_transition(event_id: int, audience: str | None = None) -> None:
+def announce_transition(event_id: int, audiences: list[str] | None = None) -> None:
     from .notifications import announce
 
-    announce(event_id=event_id, audience=audience)
+    announce(event_id=event_id, audiences=audiences)
 
 
 @shared_task(**IDEMPOTENT)

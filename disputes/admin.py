@@ -8,7 +8,6 @@ staff see the same pages without the forms; only arbitrators decide.
 from datetime import timedelta
 
 from django.contrib import admin, messages
-from django.db.models import F
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -21,6 +20,7 @@ from aftersales import timeline
 from aftersales.actors import is_arbitrator
 from aftersales.admin import ReadOnlyAdminMixin
 from aftersales.errors import AfterSalesError
+from aftersales.views.common import moved_on
 
 from . import services
 from .forms import ComplaintResultForm, EvidenceRequestForm, RulingForm
@@ -84,7 +84,7 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "request__shop",
         "request__buyer",
     ]
-    ordering = [F("status").desc(), "ruling_due_at"]
+    ordering = ["status", "ruling_due_at"]  # open before ruled; the most urgent first
     fields = ["request", "status"]  # the case file below the form shows the rest
     change_form_template = "admin/disputes/dispute/change_form.html"
 
@@ -170,6 +170,8 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             try:
                 services.rule_dispute(dispute=dispute, actor=request.user, **form.cleaned_data)
             except AfterSalesError as error:
+                if moved_on(request, error):
+                    return self._back(pk)
                 form.add_error(None, error.message)
             else:
                 messages.success(request, _("Ruling recorded; both parties have been told."))
@@ -191,6 +193,8 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     due_at=timezone.now() + timedelta(days=form.cleaned_data["days"]),
                 )
             except AfterSalesError as error:
+                if moved_on(request, error):
+                    return self._back(pk)
                 form.add_error(None, error.message)
             else:
                 messages.success(request, _("Request for evidence sent."))

@@ -196,6 +196,7 @@ def rule_dispute(
         note=rationale,
         now=now,
         then=record,
+        notify=[Role.BUYER, Role.SELLER],
     )
     return ruled[0]
 
@@ -227,7 +228,7 @@ def answer_dispute(
     if dispute.seller_answered_at is not None:
         raise StaleAction(_("You have already answered; add more in the conversation."))
     if dispute.seller_answer_due_at and now > dispute.seller_answer_due_at:
-        raise InvalidInput(_("The time to answer this dispute has passed."))
+        raise StaleAction(_("The time to answer this dispute has passed."))
     record_activity(
         dispute.request,
         actor=actor,
@@ -235,7 +236,7 @@ def answer_dispute(
         action="answer_dispute",
         note=statement,
         files=files,
-        notify=Role.STAFF,
+        notify=[Role.STAFF],
         now=now,
     )
     dispute.seller_statement = statement
@@ -256,7 +257,6 @@ def request_evidence(
 ) -> EvidenceRequest:
     """Staff ask the buyer or the seller for more evidence by a deadline; that side is told."""
     now = now or timezone.now()
-    party = Role(party)
     if party not in (Role.BUYER, Role.SELLER):
         raise InvalidInput(_("Ask the buyer or the seller."))
     if not question.strip():
@@ -271,7 +271,7 @@ def request_evidence(
         roles=STAFF,
         action="request_evidence",
         note=question,
-        notify=party,
+        notify=[Role(party)],
         now=now,
     )
     return EvidenceRequest.objects.create(
@@ -310,7 +310,7 @@ def provide_evidence(
         action="provide_evidence",
         note=answer,
         files=files,
-        notify=Role.STAFF,
+        notify=[Role.STAFF],
         now=now,
     )
     current.answer = answer
@@ -350,7 +350,7 @@ def file_complaint(
         action="complain",
         note=description,
         files=files,
-        notify=Role.STAFF,
+        notify=[Role.STAFF],
         now=now,
     )
     return Complaint.objects.create(

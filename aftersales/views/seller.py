@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 
 from disputes import services as dispute_services
 from disputes.forms import DisputeAnswerForm, EvidenceAnswerForm
-from disputes.models import Dispute, EvidenceRequest
+from disputes.models import EvidenceRequest
 from orders.selectors import shops_for_member
 from reviews.forms import ReplyForm
 from reviews.views import scores_context
@@ -420,7 +420,9 @@ def post_message(request: HttpRequest, pk: int) -> HttpResponse:
 def answer_dispute(request: HttpRequest, pk: int) -> HttpResponse:
     """商家举证: the shop's statement and counter-evidence for the platform."""
     aftersales = _shop_request(request, pk)
-    dispute = get_object_or_404(aftersales.disputes, status=Dispute.Status.OPEN)
+    dispute = aftersales.disputes.last()
+    if dispute is None:
+        raise Http404
     form = DisputeAnswerForm(request.POST, request.FILES, owner=request.user)
     if form.is_valid():
         try:

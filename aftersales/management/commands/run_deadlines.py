@@ -21,7 +21,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, now: str | None = None, **options):
-        moment = self._parse(now) if now else timezone.now()
+        moment = timezone.now() if now is None else self._parse(now)
         result = sweep(now=moment)
         self.stdout.write(f"{timezone.localtime(moment):%Y-%m-%d %H:%M:%S %Z}: {result}")
         if result.failed:
