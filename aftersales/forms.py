@@ -75,8 +75,8 @@ class EvidenceForm(forms.Form):
         kept_videos = sum(1 for k in self.kept if k.media_type == VIDEO)
         self.accepted, errors = prepare_each(
             new,
-            max_photos=self.max_photos - kept_photos,
-            max_videos=self.max_videos - kept_videos,
+            max_photos=max(0, self.max_photos - kept_photos),
+            max_videos=max(0, self.max_videos - kept_videos),
         )
         if errors:
             raise forms.ValidationError(errors)

@@ -36,10 +36,6 @@ def requests_for_seller(user) -> QuerySet[AfterSalesRequest]:
     return _base().filter(shop__members__user=user)
 
 
-def requests_for_staff(user) -> QuerySet[AfterSalesRequest]:
-    return _base() if is_platform_staff(user) else AfterSalesRequest.objects.none()
-
-
 def visible_requests(user) -> QuerySet[AfterSalesRequest]:
     """Everything the user may read in any role: their own, their shops', all for staff."""
     if not user.is_authenticated:

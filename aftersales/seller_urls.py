@@ -18,6 +18,7 @@ urlpatterns = [
     path("requests/<int:pk>/ship/", seller.ship, name="ship"),
     path("requests/<int:pk>/messages/", seller.post_message, name="post_message"),
     path("requests/<int:pk>/answer/", seller.answer_dispute, name="answer_dispute"),
+    path("requests/<int:pk>/reply/", seller.reply_to_review, name="reply"),
     path(
         "requests/<int:pk>/evidence/<int:ask_id>/",
         seller.provide_evidence,

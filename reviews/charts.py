@@ -11,7 +11,7 @@ WIDTH, HEIGHT, PAD = 600, 180, 24
 
 def trend_svg(points: list[WeekPoint]) -> SafeString:
     """Bars: requests filed per week. Line: average stars per week (0–5, right scale)."""
-    if not points:
+    if not any(p.requests or p.stars is not None for p in points):
         return format_html("<p class='muted'>{}</p>", _("No after-sales activity yet."))
     step = (WIDTH - 2 * PAD) / len(points)
     most = max(p.requests for p in points) or 1

@@ -30,5 +30,8 @@ class ReviewForm(EvidenceForm):
 
 class ReplyForm(forms.Form):
     reply = forms.CharField(
-        label=_("Public reply"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Public reply"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Write your reply first.")},
     )

@@ -29,6 +29,7 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.functions import TruncWeek
+from django.utils import timezone
 
 from aftersales.models import AfterSalesRequest, RequestEvent, Role, State
 from disputes.models import Dispute, Ruling
@@ -133,24 +134,28 @@ class WeekPoint:
 
 
 def weekly_trend(shop: Shop, *, weeks: int, now: datetime) -> list[WeekPoint]:
-    """Requests filed and average stars per week, for the trend chart (two grouped queries)."""
-    since = now - timedelta(weeks=weeks)
+    """Requests filed and average stars per week (Monday to Sunday, Beijing time) for the
+    last ``weeks`` weeks including this one, quiet weeks included: two grouped queries."""
+    this_week = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    this_week -= timedelta(days=this_week.weekday())
+    first = this_week - timedelta(weeks=weeks - 1)
+    window = {"created_at__gte": first, "created_at__lte": now}
     requests = dict(
-        AfterSalesRequest.objects.filter(shop=shop, created_at__gt=since)
+        AfterSalesRequest.objects.filter(shop=shop, **window)
         .annotate(week=TruncWeek("created_at"))
         .values("week")
         .annotate(n=Count("pk"))
         .values_list("week", "n")
     )
     stars = dict(
-        Review.objects.filter(shop=shop, created_at__gt=since)
+        Review.objects.filter(shop=shop, **window)
         .annotate(week=TruncWeek("created_at"))
         .values("week")
         .annotate(avg=Avg((F("speed") + F("attitude") + F("result")) / 3.0))
         .values_list("week", "avg")
     )
-    weeks_seen = sorted(set(requests) | set(stars))
-    return [WeekPoint(week, requests.get(week, 0), stars.get(week)) for week in weeks_seen]
+    weeks_shown = [first + timedelta(weeks=n) for n in range(weeks)]
+    return [WeekPoint(week, requests.get(week, 0), stars.get(week)) for week in weeks_shown]
 
 
 def recent_reviews(shop: Shop) -> QuerySet[Review]:

@@ -34,9 +34,18 @@ def review_closes_at(request: AfterSalesRequest) -> datetime | None:
     return request.finished_at + settings.AFTERSALES_DEADLINES["review_window"]
 
 
-def can_review(request: AfterSalesRequest, *, now: datetime) -> bool:
+def why_not_reviewable(request: AfterSalesRequest, *, now: datetime) -> str | None:
+    """The reason the buyer cannot rate this request now, or ``None`` if they can."""
     closes = review_closes_at(request)
-    return closes is not None and now <= closes
+    if closes is None:
+        return _("You can rate the service once the request has ended.")
+    if now > closes:
+        return _("The time to rate this service has passed (15 days after it ended).")
+    return None
+
+
+def can_review(request: AfterSalesRequest, *, now: datetime) -> bool:
+    return why_not_reviewable(request, now=now) is None
 
 
 def can_edit(review: Review, *, now: datetime) -> bool:
@@ -67,11 +76,8 @@ def review_request(
         raise ActionNotAllowed()
     if Review.objects.filter(request=request).exists():
         raise StaleAction(_("You have already rated this request."))
-    closes = review_closes_at(request)
-    if closes is None:
-        raise StaleAction(_("You can rate the service once the request has ended."))
-    if now > closes:
-        raise StaleAction(_("The time to rate this service has passed (15 days after it ended)."))
+    if reason := why_not_reviewable(request, now=now):
+        raise StaleAction(reason)
     try:
         with transaction.atomic():
             review = Review.objects.create(

@@ -7,7 +7,6 @@ app_name = "reviews"
 urlpatterns = [
     path("shops/<int:pk>/", views.shop_page, name="shop"),
     path("requests/<int:pk>/review/", views.review, name="review"),
-    path("seller/requests/<int:pk>/reply/", views.reply, name="reply"),
     path("reviews/photos/<int:pk>/", views.photo, name="photo"),
     path("reviews/photos/<int:pk>/thumb/", views.photo, {"variant": "thumb"}, name="photo_thumb"),
 ]

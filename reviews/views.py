@@ -8,17 +8,16 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from aftersales.errors import AfterSalesError
-from aftersales.selectors import requests_for_buyer, requests_for_seller
+from aftersales.selectors import requests_for_buyer
 from aftersales.views.common import moved_on
 from aftersales.views.files import serve
 from orders.models import Shop
 
 from . import services
 from .charts import trend_svg
-from .forms import ReplyForm, ReviewForm
+from .forms import ReviewForm
 from .models import Review, ReviewPhoto
 from .selectors import recent_reviews, shop_scores, weekly_trend
 
@@ -59,7 +58,19 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     """Rate the service of a finished request (GET shows the form), or change the rating
     within 24 hours."""
     aftersales = get_object_or_404(requests_for_buyer(request.user), pk=pk)
-    existing = getattr(aftersales, "review", None)
+    existing = Review.objects.filter(request=aftersales).first()
+    now = timezone.now()
+    if existing:
+        refusal = (
+            None
+            if services.can_edit(existing, now=now)
+            else _("A rating can be changed only within 24 hours.")
+        )
+    else:
+        refusal = services.why_not_reviewable(aftersales, now=now)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("buyer:request_detail", pk=aftersales.pk)
     initial = (
         {k: getattr(existing, k) for k in ("speed", "attitude", "result", "comment")}
         if existing
@@ -94,26 +105,6 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
         "reviews/review_form.html",
         {"aftersales": aftersales, "form": form, "existing": existing},
     )
-
-
-@login_required
-@require_POST
-def reply(request: HttpRequest, pk: int) -> HttpResponse:
-    aftersales = get_object_or_404(requests_for_seller(request.user), pk=pk)
-    review = get_object_or_404(Review, request=aftersales)
-    form = ReplyForm(request.POST)
-    if form.is_valid():
-        try:
-            services.reply_to_review(
-                review=review, actor=request.user, reply=form.cleaned_data["reply"]
-            )
-        except AfterSalesError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("Your reply is published."))
-    else:
-        messages.error(request, _("Write your reply first."))
-    return redirect("seller:request_detail", pk=aftersales.pk)
 
 
 @login_required

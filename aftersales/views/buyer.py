@@ -27,7 +27,7 @@ from ..errors import AfterSalesError
 from ..forms import EscalateForm, MessageForm, NoteForm, RequestForm, ReturnShipmentForm
 from ..models import AfterSalesRequest, Kind, Proposal, Role
 from ..selectors import STATUS_STATES, requests_for_buyer
-from .common import evidence_asks, moved_on, review_context
+from .common import evidence_asks, moved_on, review_context, submit
 
 PAGE_SIZE = 20
 
@@ -36,8 +36,12 @@ def _own_request(request: HttpRequest, pk: int) -> AfterSalesRequest:
     return get_object_or_404(requests_for_buyer(request.user), pk=pk)
 
 
+def _url(aftersales: AfterSalesRequest) -> str:
+    return reverse("buyer:request_detail", args=[aftersales.pk])
+
+
 def _done(request: HttpRequest, aftersales: AfterSalesRequest) -> HttpResponse:
-    return redirect("buyer:request_detail", pk=aftersales.pk)
+    return redirect(_url(aftersales))
 
 
 def _act(
@@ -293,25 +297,22 @@ def escalate(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("The platform can be asked to step in only after a rejection."))
         return _done(request, aftersales)
     form = EscalateForm(request.POST or None, request.FILES or None, owner=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            dispute_services.escalate_to_platform(
+    if request.method == "POST" and (
+        response := submit(
+            request,
+            form,
+            lambda data, files: dispute_services.escalate_to_platform(
                 request=aftersales,
                 actor=request.user,
-                reason=form.cleaned_data["reason"],
-                statement=form.cleaned_data["statement"],
-                files=form.evidence(),
-            )
-        except AfterSalesError as error:
-            if moved_on(request, error):
-                return _done(request, aftersales)
-            form.add_error(None, error.message)
-        else:
-            form.discard_kept()
-            messages.success(request, _("The platform will review your case."))
-            return _done(request, aftersales)
-    if request.method == "POST":
-        form.keep_accepted()
+                reason=data["reason"],
+                statement=data["statement"],
+                files=files,
+            ),
+            success=_("The platform will review your case."),
+            done=_url(aftersales),
+        )
+    ):
+        return response
     return render(request, "buyer/escalate.html", {"aftersales": aftersales, "form": form})
 
 
@@ -323,25 +324,21 @@ def post_message(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("This request is finished; the conversation is closed."))
         return _done(request, aftersales)
     form = MessageForm(request.POST, request.FILES, owner=request.user)
-    if form.is_valid():
-        try:
-            services.post_message(
-                request=aftersales,
-                actor=request.user,
-                body=form.cleaned_data["body"],
-                files=form.evidence(),
-            )
-        except AfterSalesError as error:
-            if moved_on(request, error):
-                return _done(request, aftersales)
-            form.add_error(None, error.message)
-        else:
-            form.discard_kept()
-            messages.success(request, _("Message sent."))
-            return redirect(reverse("buyer:request_detail", args=[aftersales.pk]) + "#thread")
-    form.keep_accepted()
-    context = _detail_context(request, aftersales, message_form=form)
-    return render(request, "buyer/request_detail.html", context, status=400)
+    response = submit(
+        request,
+        form,
+        lambda data, files: services.post_message(
+            request=aftersales, actor=request.user, body=data["body"], files=files
+        ),
+        success=_("Message sent."),
+        done=_url(aftersales) + "#thread",
+    )
+    return response or render(
+        request,
+        "buyer/request_detail.html",
+        _detail_context(request, aftersales, message_form=form),
+        status=400,
+    )
 
 
 @login_required
@@ -355,25 +352,21 @@ def provide_evidence(request: HttpRequest, pk: int, ask_id: int) -> HttpResponse
     form = EvidenceAnswerForm(
         request.POST, request.FILES, owner=request.user, id_prefix=f"ask{ask.pk}"
     )
-    if form.is_valid():
-        try:
-            dispute_services.provide_evidence(
-                evidence_request=ask,
-                actor=request.user,
-                answer=form.cleaned_data["answer"],
-                files=form.evidence(),
-            )
-        except AfterSalesError as error:
-            if moved_on(request, error):
-                return _done(request, aftersales)
-            form.add_error(None, error.message)
-        else:
-            form.discard_kept()
-            messages.success(request, _("Thank you. The platform has your evidence."))
-            return _done(request, aftersales)
-    form.keep_accepted()
-    context = _detail_context(request, aftersales, answer_forms={ask.pk: form})
-    return render(request, "buyer/request_detail.html", context, status=400)
+    response = submit(
+        request,
+        form,
+        lambda data, files: dispute_services.provide_evidence(
+            evidence_request=ask, actor=request.user, answer=data["answer"], files=files
+        ),
+        success=_("Thank you. The platform has your evidence."),
+        done=_url(aftersales),
+    )
+    return response or render(
+        request,
+        "buyer/request_detail.html",
+        _detail_context(request, aftersales, answer_forms={ask.pk: form}),
+        status=400,
+    )
 
 
 @login_required
@@ -384,23 +377,20 @@ def complain(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("You can complain about the shop once the request is finished."))
         return _done(request, aftersales)
     form = ComplaintForm(request.POST or None, request.FILES or None, owner=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            dispute_services.file_complaint(
+    if request.method == "POST" and (
+        response := submit(
+            request,
+            form,
+            lambda data, files: dispute_services.file_complaint(
                 request=aftersales,
                 actor=request.user,
-                reason=form.cleaned_data["reason"],
-                description=form.cleaned_data["description"],
-                files=form.evidence(),
-            )
-        except AfterSalesError as error:
-            if moved_on(request, error):
-                return _done(request, aftersales)
-            form.add_error(None, error.message)
-        else:
-            form.discard_kept()
-            messages.success(request, _("Your complaint was sent to the platform."))
-            return _done(request, aftersales)
-    if request.method == "POST":
-        form.keep_accepted()
+                reason=data["reason"],
+                description=data["description"],
+                files=files,
+            ),
+            success=_("Your complaint was sent to the platform."),
+            done=_url(aftersales),
+        )
+    ):
+        return response
     return render(request, "buyer/complain.html", {"aftersales": aftersales, "form": form})

@@ -1,12 +1,16 @@
 """Pieces the buyer's and the seller's pages share."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 from disputes.forms import EvidenceAnswerForm
 from disputes.models import Dispute
 
 from ..errors import ActionNotAllowed, AfterSalesError, StaleAction
+from ..forms import EvidenceForm
 from ..models import Role
 
 
@@ -18,6 +22,36 @@ def moved_on(request: HttpRequest, error: AfterSalesError) -> bool:
         messages.error(request, error.message)
         return True
     return False
+
+
+def submit(
+    request: HttpRequest,
+    form: EvidenceForm,
+    action: Callable[[dict, list], object],
+    *,
+    success: str,
+    done: str,
+) -> HttpResponse | None:
+    """Run a form with evidence the way every form in the portals runs: validate, call the
+    service with the cleaned data and the files, and say how it went.
+
+    Returns the redirect to ``done`` when the action happened (or the request moved on, said
+    in a message); ``None`` when the form must be shown again with its errors, the files it
+    accepted kept for the next try.
+    """
+    if form.is_valid():
+        try:
+            action(form.cleaned_data, form.evidence())
+        except AfterSalesError as error:
+            if moved_on(request, error):
+                return redirect(done)
+            form.add_error(None, error.message)
+        else:
+            form.discard_kept()
+            messages.success(request, success)
+            return redirect(done)
+    form.keep_accepted()
+    return None
 
 
 def evidence_asks(

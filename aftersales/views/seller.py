@@ -25,7 +25,9 @@ from disputes import services as dispute_services
 from disputes.forms import DisputeAnswerForm, EvidenceAnswerForm
 from disputes.models import EvidenceRequest
 from orders.selectors import shops_for_member
+from reviews import services as review_services
 from reviews.forms import ReplyForm
+from reviews.models import Review
 from reviews.views import scores_context
 
 from .. import actions, services, timeline
@@ -45,7 +47,7 @@ from ..selectors import (
     seller_dashboard_counts,
     seller_queue,
 )
-from .common import evidence_asks, moved_on, review_context
+from .common import evidence_asks, moved_on, review_context, submit
 
 PAGE_SIZE = 25
 
@@ -207,8 +209,12 @@ def _shop_request(request: HttpRequest, pk: int) -> AfterSalesRequest:
     return get_object_or_404(requests_for_seller(request.user), pk=pk)
 
 
+def _url(aftersales: AfterSalesRequest) -> str:
+    return reverse("seller:request_detail", args=[aftersales.pk])
+
+
 def _done(aftersales: AfterSalesRequest) -> HttpResponse:
-    return redirect("seller:request_detail", pk=aftersales.pk)
+    return redirect(_url(aftersales))
 
 
 def _detail(
@@ -228,7 +234,7 @@ def _detail(
         "earlier_requests": buyer_history_count(aftersales),
         "dispute": dispute,
         **review_context(aftersales),
-        "reply_form": ReplyForm(),
+        "reply_form": forms.get("reply_form") or ReplyForm(),
         "dispute_form": forms.get("dispute_form") or DisputeAnswerForm(owner=owner),
         "evidence_asks": evidence_asks(request, dispute, Role.SELLER, forms.get("answer_forms")),
         "approve_form": forms.get("approve_form") or ApproveForm(aftersales=aftersales),
@@ -304,32 +310,24 @@ def _refusal(request: HttpRequest, pk: int, *, failing_inspection: bool) -> Http
     form = RefusalForm(
         request.POST, request.FILES, owner=request.user, photo_required=failing_inspection
     )
-    if form.is_valid():
-        service = services.fail_inspection if failing_inspection else services.reject_request
-        try:
-            service(
-                request=aftersales,
-                actor=request.user,
-                reason=form.cleaned_data["reason"],
-                explanation=form.cleaned_data["explanation"],
-                files=form.evidence(),
-            )
-        except AfterSalesError as error:
-            if moved_on(request, error):
-                return _done(aftersales)
-            form.add_error(None, error.message)
-        else:
-            form.discard_kept()
-            messages.success(
-                request,
-                _("Inspection failed; the buyer has been told why.")
-                if failing_inspection
-                else _("Request rejected; the buyer has been told why."),
-            )
-            return _done(aftersales)
-    form.keep_accepted()
+    service = services.fail_inspection if failing_inspection else services.reject_request
+    response = submit(
+        request,
+        form,
+        lambda data, files: service(
+            request=aftersales,
+            actor=request.user,
+            reason=data["reason"],
+            explanation=data["explanation"],
+            files=files,
+        ),
+        success=_("Inspection failed; the buyer has been told why.")
+        if failing_inspection
+        else _("Request rejected; the buyer has been told why."),
+        done=_url(aftersales),
+    )
     key = "fail_form" if failing_inspection else "reject_form"
-    return _detail(request, aftersales, status=400, **{key: form})
+    return response or _detail(request, aftersales, status=400, **{key: form})
 
 
 @seller_required
@@ -395,24 +393,16 @@ def post_message(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("This request is finished; the conversation is closed."))
         return _done(aftersales)
     form = MessageForm(request.POST, request.FILES, owner=request.user)
-    if form.is_valid():
-        try:
-            services.post_message(
-                request=aftersales,
-                actor=request.user,
-                body=form.cleaned_data["body"],
-                files=form.evidence(),
-            )
-        except AfterSalesError as error:
-            if moved_on(request, error):
-                return _done(aftersales)
-            form.add_error(None, error.message)
-        else:
-            form.discard_kept()
-            messages.success(request, _("Message sent."))
-            return redirect(reverse("seller:request_detail", args=[aftersales.pk]) + "#thread")
-    form.keep_accepted()
-    return _detail(request, aftersales, status=400, message_form=form)
+    response = submit(
+        request,
+        form,
+        lambda data, files: services.post_message(
+            request=aftersales, actor=request.user, body=data["body"], files=files
+        ),
+        success=_("Message sent."),
+        done=_url(aftersales) + "#thread",
+    )
+    return response or _detail(request, aftersales, status=400, message_form=form)
 
 
 @seller_required
@@ -424,24 +414,16 @@ def answer_dispute(request: HttpRequest, pk: int) -> HttpResponse:
     if dispute is None:
         raise Http404
     form = DisputeAnswerForm(request.POST, request.FILES, owner=request.user)
-    if form.is_valid():
-        try:
-            dispute_services.answer_dispute(
-                dispute=dispute,
-                actor=request.user,
-                statement=form.cleaned_data["statement"],
-                files=form.evidence(),
-            )
-        except AfterSalesError as error:
-            if moved_on(request, error):
-                return _done(aftersales)
-            form.add_error(None, error.message)
-        else:
-            form.discard_kept()
-            messages.success(request, _("Your answer was sent to the platform."))
-            return _done(aftersales)
-    form.keep_accepted()
-    return _detail(request, aftersales, status=400, dispute_form=form)
+    response = submit(
+        request,
+        form,
+        lambda data, files: dispute_services.answer_dispute(
+            dispute=dispute, actor=request.user, statement=data["statement"], files=files
+        ),
+        success=_("Your answer was sent to the platform."),
+        done=_url(aftersales),
+    )
+    return response or _detail(request, aftersales, status=400, dispute_form=form)
 
 
 @seller_required
@@ -454,21 +436,35 @@ def provide_evidence(request: HttpRequest, pk: int, ask_id: int) -> HttpResponse
     form = EvidenceAnswerForm(
         request.POST, request.FILES, owner=request.user, id_prefix=f"ask{ask.pk}"
     )
+    response = submit(
+        request,
+        form,
+        lambda data, files: dispute_services.provide_evidence(
+            evidence_request=ask, actor=request.user, answer=data["answer"], files=files
+        ),
+        success=_("Thank you. The platform has your evidence."),
+        done=_url(aftersales),
+    )
+    return response or _detail(request, aftersales, status=400, answer_forms={ask.pk: form})
+
+
+@seller_required
+@require_POST
+def reply_to_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """The shop's one public reply to the buyer's rating."""
+    aftersales = _shop_request(request, pk)
+    review = get_object_or_404(Review, request=aftersales)
+    form = ReplyForm(request.POST)
     if form.is_valid():
         try:
-            dispute_services.provide_evidence(
-                evidence_request=ask,
-                actor=request.user,
-                answer=form.cleaned_data["answer"],
-                files=form.evidence(),
+            review_services.reply_to_review(
+                review=review, actor=request.user, reply=form.cleaned_data["reply"]
             )
         except AfterSalesError as error:
             if moved_on(request, error):
                 return _done(aftersales)
             form.add_error(None, error.message)
         else:
-            form.discard_kept()
-            messages.success(request, _("Thank you. The platform has your evidence."))
+            messages.success(request, _("Your reply is published."))
             return _done(aftersales)
-    form.keep_accepted()
-    return _detail(request, aftersales, status=400, answer_forms={ask.pk: form})
+    return _detail(request, aftersales, status=400, reply_form=form)
