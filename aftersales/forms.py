@@ -304,7 +304,9 @@ class RefusalForm(EvidenceForm):
     """Reject a request, or fail the inspection of returned goods (which needs a photo)."""
 
     max_videos = 1
-    reason = forms.ChoiceField(label=_("Reason"), choices=[("", "—"), *RejectionReason.choices])
+    reason = forms.ChoiceField(
+        label=_("Reason for refusing"), choices=[("", "—"), *RejectionReason.choices]
+    )
     explanation = forms.CharField(
         label=_("Explanation for the buyer"),
         max_length=2000,

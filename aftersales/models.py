@@ -136,14 +136,24 @@ class Carrier(models.TextChoices):
 
 class AfterSalesRequest(FSMModelMixin, models.Model):
     order_item = models.ForeignKey(
-        OrderItem, on_delete=models.PROTECT, related_name="aftersales_requests"
+        OrderItem,
+        verbose_name=_("order item"),
+        on_delete=models.PROTECT,
+        related_name="aftersales_requests",
     )
     # Copied from the order so that the buyer's and the seller's queues are one indexed query.
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="aftersales_requests")
-    buyer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="aftersales_requests"
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="aftersales_requests"
     )
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="aftersales_requests")
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("buyer"),
+        on_delete=models.PROTECT,
+        related_name="aftersales_requests",
+    )
+    shop = models.ForeignKey(
+        Shop, verbose_name=_("shop"), on_delete=models.PROTECT, related_name="aftersales_requests"
+    )
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     reason = models.CharField(_("reason"), max_length=30, choices=Reason.choices)
@@ -390,9 +400,15 @@ class AfterSalesRequest(FSMModelMixin, models.Model):
 class RequestEvent(models.Model):
     """Append-only log of every transition: who did what, from which state to which."""
 
-    request = models.ForeignKey(AfterSalesRequest, on_delete=models.CASCADE, related_name="events")
+    request = models.ForeignKey(
+        AfterSalesRequest,
+        verbose_name=_("after-sales request"),
+        on_delete=models.CASCADE,
+        related_name="events",
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -431,9 +447,17 @@ class Message(models.Model):
     """The negotiation thread (协商历史) between buyer, seller and platform."""
 
     request = models.ForeignKey(
-        AfterSalesRequest, on_delete=models.CASCADE, related_name="messages"
+        AfterSalesRequest,
+        verbose_name=_("after-sales request"),
+        on_delete=models.CASCADE,
+        related_name="messages",
     )
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     author_role = models.CharField(_("by"), max_length=10, choices=Role.choices)
     body = models.TextField(_("message"), max_length=2000)
     created_at = models.DateTimeField(_("time"), default=timezone.now, editable=False)
@@ -459,18 +483,34 @@ class Evidence(models.Model):
         VIDEO = "video", _("video")
 
     request = models.ForeignKey(
-        AfterSalesRequest, on_delete=models.CASCADE, related_name="evidence"
+        AfterSalesRequest,
+        verbose_name=_("after-sales request"),
+        on_delete=models.CASCADE,
+        related_name="evidence",
     )
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     uploader_role = models.CharField(_("by"), max_length=10, choices=Role.choices)
     # What the file was attached to: the transition it came with, or a message.
     event = models.ForeignKey(
-        RequestEvent, on_delete=models.CASCADE, null=True, blank=True, related_name="evidence"
+        RequestEvent,
+        verbose_name=_("event"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="evidence",
     )
     message = models.ForeignKey(
-        Message, on_delete=models.CASCADE, null=True, blank=True, related_name="evidence"
+        Message,
+        verbose_name=_("message"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="evidence",
     )
     media_type = models.CharField(_("type"), max_length=10, choices=MediaType.choices)
     file = models.FileField(_("file"), upload_to=evidence_path)
@@ -496,7 +536,10 @@ class Shipment(models.Model):
         REPAIRED = "repaired", _("repaired item to the buyer")
 
     request = models.ForeignKey(
-        AfterSalesRequest, on_delete=models.CASCADE, related_name="shipments"
+        AfterSalesRequest,
+        verbose_name=_("after-sales request"),
+        on_delete=models.CASCADE,
+        related_name="shipments",
     )
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
     carrier = models.CharField(_("carrier"), max_length=10, choices=Carrier.choices)
@@ -509,7 +552,10 @@ class Shipment(models.Model):
         help_text=_("Return shipping the buyer paid and the seller reimburses."),
     )
     shipped_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("shipped by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     shipped_at = models.DateTimeField(_("shipped"), default=timezone.now, editable=False)
     received_at = models.DateTimeField(_("received"), null=True, blank=True)
@@ -538,11 +584,17 @@ class Proposal(models.Model):
         LAPSED = "lapsed", _("lapsed")
 
     request = models.ForeignKey(
-        AfterSalesRequest, on_delete=models.CASCADE, related_name="proposals"
+        AfterSalesRequest,
+        verbose_name=_("after-sales request"),
+        on_delete=models.CASCADE,
+        related_name="proposals",
     )
     version = models.PositiveSmallIntegerField(_("version"))
     proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proposed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     kind = models.CharField(
         _("solution"),
@@ -602,10 +654,16 @@ class LedgerEntry(models.Model):
         FAILED = "failed", _("payout failed — needs staff")
 
     request = models.ForeignKey(
-        AfterSalesRequest, on_delete=models.PROTECT, related_name="ledger_entries"
+        AfterSalesRequest,
+        verbose_name=_("after-sales request"),
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
     )
     order_item = models.ForeignKey(
-        OrderItem, on_delete=models.PROTECT, related_name="ledger_entries"
+        OrderItem,
+        verbose_name=_("order item"),
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
     )
     type = models.CharField(_("type"), max_length=20, choices=Type.choices)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
@@ -646,7 +704,12 @@ class PendingUpload(models.Model):
     when the form succeeds and are deleted then, or by the daily clean-up.
     """
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
     media_type = models.CharField(max_length=10, choices=Evidence.MediaType.choices)
     file = models.FileField(upload_to=pending_upload_path)
     thumbnail = models.FileField(upload_to=pending_upload_path, blank=True)
@@ -674,12 +737,20 @@ class Notification(models.Model):
         REMINDER = "reminder", _("reminder")
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
     )
     request = models.ForeignKey(
-        AfterSalesRequest, on_delete=models.CASCADE, related_name="notifications"
+        AfterSalesRequest,
+        verbose_name=_("after-sales request"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
     )
-    event = models.ForeignKey(RequestEvent, on_delete=models.CASCADE, null=True, blank=True)
+    event = models.ForeignKey(
+        RequestEvent, verbose_name=_("event"), on_delete=models.CASCADE, null=True, blank=True
+    )
     kind = models.CharField(max_length=10, choices=Kind.choices)
     # Which side the recipient is on, so the link opens the buyer's or the seller's page.
     audience = models.CharField(max_length=10, choices=Role.choices)

@@ -27,10 +27,18 @@ class Dispute(models.Model):
         OTHER = "other", _("Other")
 
     request = models.ForeignKey(
-        AfterSalesRequest, on_delete=models.PROTECT, related_name="disputes"
+        AfterSalesRequest,
+        verbose_name=_("after-sales request"),
+        on_delete=models.PROTECT,
+        related_name="disputes",
     )
     opened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("opened by (user)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     opened_by_role = models.CharField(_("opened by"), max_length=10, choices=Role.choices)
     reason = models.CharField(_("reason"), max_length=30, choices=Reason.choices)
@@ -79,7 +87,9 @@ class Ruling(models.Model):
         COMPENSATION = "compensation", _("Compensation")
         FOR_SELLER = "for_seller", _("For the seller: close the request")
 
-    dispute = models.OneToOneField(Dispute, on_delete=models.PROTECT, related_name="ruling")
+    dispute = models.OneToOneField(
+        Dispute, verbose_name=_("dispute"), on_delete=models.PROTECT, related_name="ruling"
+    )
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
     refund_amount = models.DecimalField(
         _("refund amount"), max_digits=12, decimal_places=2, default=Decimal("0.00")
@@ -89,7 +99,10 @@ class Ruling(models.Model):
     )
     rationale = models.TextField(_("rationale"), max_length=4000)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     decided_at = models.DateTimeField(_("decided"), default=timezone.now)
 
@@ -110,7 +123,12 @@ class Ruling(models.Model):
 class EvidenceRequest(models.Model):
     """Staff ask one side for more evidence (补充凭证), with a deadline."""
 
-    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="evidence_requests")
+    dispute = models.ForeignKey(
+        Dispute,
+        verbose_name=_("dispute"),
+        on_delete=models.CASCADE,
+        related_name="evidence_requests",
+    )
     party = models.CharField(
         _("asked"),
         max_length=10,
@@ -118,7 +136,10 @@ class EvidenceRequest(models.Model):
     )
     question = models.TextField(_("what is needed"), max_length=2000)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("asked by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("asked at"), default=timezone.now)
     due_at = models.DateTimeField(_("answer by"))
@@ -154,10 +175,20 @@ class Complaint(models.Model):
         RESOLVED = "resolved", _("resolved")
 
     request = models.ForeignKey(
-        AfterSalesRequest, on_delete=models.PROTECT, related_name="complaints"
+        AfterSalesRequest,
+        verbose_name=_("after-sales request"),
+        on_delete=models.PROTECT,
+        related_name="complaints",
     )
-    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    shop = models.ForeignKey("orders.Shop", on_delete=models.PROTECT, related_name="complaints")
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("buyer"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    shop = models.ForeignKey(
+        "orders.Shop", verbose_name=_("shop"), on_delete=models.PROTECT, related_name="complaints"
+    )
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     description = models.TextField(_("description"), max_length=4000)
     status = models.CharField(
@@ -165,7 +196,12 @@ class Complaint(models.Model):
     )
     result = models.TextField(_("result"), max_length=4000, blank=True)
     handled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handled by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("filed"), default=timezone.now)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)

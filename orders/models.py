@@ -67,7 +67,9 @@ class Shop(models.Model):
 
 
 class ReturnAddress(models.Model):
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="return_addresses")
+    shop = models.ForeignKey(
+        Shop, verbose_name=_("shop"), on_delete=models.CASCADE, related_name="return_addresses"
+    )
     recipient = models.CharField(_("recipient"), max_length=50)
     phone = models.CharField(_("phone"), max_length=30)
     address = models.CharField(_("address"), max_length=255)
@@ -92,9 +94,14 @@ class ShopMember(models.Model):
         OWNER = "owner", _("owner")
         AGENT = "agent", _("customer service agent")
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="members")
+    shop = models.ForeignKey(
+        Shop, verbose_name=_("shop"), on_delete=models.CASCADE, related_name="members"
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shop_memberships"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="shop_memberships",
     )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.AGENT)
 
@@ -116,9 +123,14 @@ class Order(models.Model):
 
     number = models.CharField(_("order number"), max_length=32, unique=True)
     buyer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("buyer"),
+        on_delete=models.PROTECT,
+        related_name="orders",
     )
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="orders")
+    shop = models.ForeignKey(
+        Shop, verbose_name=_("shop"), on_delete=models.PROTECT, related_name="orders"
+    )
     payment_method = models.CharField(
         _("payment method"), max_length=10, choices=PaymentMethod.choices
     )
@@ -147,7 +159,9 @@ class OrderItem(models.Model):
     fails the check.
     """
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="items"
+    )
     title = models.CharField(_("title"), max_length=200)
     sku = models.CharField(_("SKU"), max_length=200, blank=True)
     unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)

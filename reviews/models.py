@@ -16,10 +16,20 @@ STARS = [MinValueValidator(1), MaxValueValidator(5)]
 
 class Review(models.Model):
     request = models.OneToOneField(
-        AfterSalesRequest, on_delete=models.CASCADE, related_name="review"
+        AfterSalesRequest,
+        verbose_name=_("after-sales request"),
+        on_delete=models.CASCADE,
+        related_name="review",
     )
-    shop = models.ForeignKey("orders.Shop", on_delete=models.CASCADE, related_name="reviews")
-    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    shop = models.ForeignKey(
+        "orders.Shop", verbose_name=_("shop"), on_delete=models.CASCADE, related_name="reviews"
+    )
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("buyer"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
     speed = models.PositiveSmallIntegerField(_("speed"), validators=STARS)
     attitude = models.PositiveSmallIntegerField(_("attitude"), validators=STARS)
     result = models.PositiveSmallIntegerField(_("result"), validators=STARS)
@@ -28,7 +38,12 @@ class Review(models.Model):
     edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
     reply = models.TextField(_("seller's reply"), max_length=1000, blank=True)
     replied_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("replied by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     replied_at = models.DateTimeField(_("replied"), null=True, blank=True)
 
@@ -62,7 +77,9 @@ class ReviewPhoto(models.Model):
     """Reviews are public to signed-in users, so their photos are served apart from the
     request's private evidence."""
 
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="photos")
+    review = models.ForeignKey(
+        Review, verbose_name=_("review"), on_delete=models.CASCADE, related_name="photos"
+    )
     file = models.FileField(upload_to=review_photo_path)
     thumbnail = models.FileField(upload_to=review_photo_path)
     original_name = models.CharField(max_length=200)

@@ -83,7 +83,9 @@ class QueueFilter(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     created_to = forms.DateField(
-        label=gettext_lazy("to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Filed until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     q = forms.CharField(label=gettext_lazy("Order number or buyer"), required=False, max_length=50)
 
