@@ -283,7 +283,7 @@ def test_the_question_shows_on_the_asked_sides_page_only(
 
     card = pages[party].section(f"ask-{asked.pk}")
     due = timezone.localtime(asked.due_at).strftime("%Y-%m-%d %H:%M")
-    assert f"The platform asks you for more evidence · by {due}" in card.text
+    assert f"The platform asks you for more evidence · answer by {due}" in card.text
     assert "Send the courier's receipt." in card.text
     assert card.form_actions == [evidence_url(asked)]
     assert "The platform asks you for more evidence" not in pages[other].text
