@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 
 from disputes.services import escalate_overdue
 
@@ -117,14 +118,26 @@ def send_reminders(*, now: datetime) -> int:
     return sent
 
 
-def retry_stuck_payouts(*, now: datetime, older_than: timedelta = timedelta(minutes=15)) -> int:
-    """Pending payouts whose task never ran (the broker was down at commit) are sent again.
-    Paying is idempotent per ledger row, so a duplicate task is harmless."""
+def retry_stuck_payouts(
+    *,
+    now: datetime,
+    never_tried_after: timedelta = timedelta(minutes=15),
+    given_up_after: timedelta = timedelta(hours=1),
+) -> int:
+    """Send pending payouts again whose task was lost: never tried 15 minutes after the
+    refund (the broker was down at commit), or still pending an hour later (a retry message
+    was lost; the retries themselves end within about 16 minutes). Paying is idempotent per
+    ledger row, so a duplicate task is harmless."""
     from .tasks import pay_out
 
-    stuck = LedgerEntry.objects.filter(
-        status=LedgerEntry.Status.PENDING, attempts=0, created_at__lte=now - older_than
-    ).values_list("pk", flat=True)
+    stuck = list(
+        LedgerEntry.objects.filter(status=LedgerEntry.Status.PENDING)
+        .filter(
+            Q(attempts=0, created_at__lte=now - never_tried_after)
+            | Q(created_at__lte=now - given_up_after)
+        )
+        .values_list("pk", flat=True)
+    )
     for entry_id in stuck:
         pay_out.delay(entry_id)
     return len(stuck)
