@@ -5,8 +5,6 @@ Views stay thin: they find the row through a buyer-scoped selector (someone else
 (stale page, double click) becomes a message on the request page; nothing changes.
 """
 
-from collections.abc import Callable
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -27,7 +25,7 @@ from ..errors import AfterSalesError
 from ..forms import EscalateForm, MessageForm, NoteForm, RequestForm, ReturnShipmentForm
 from ..models import AfterSalesRequest, Kind, Proposal, Role
 from ..selectors import STATUS_STATES, requests_for_buyer
-from .common import evidence_asks, moved_on, review_context, submit
+from .common import act, evidence_asks, moved_on, review_context, submit
 
 PAGE_SIZE = 20
 
@@ -42,18 +40,6 @@ def _url(aftersales: AfterSalesRequest) -> str:
 
 def _done(request: HttpRequest, aftersales: AfterSalesRequest) -> HttpResponse:
     return redirect(_url(aftersales))
-
-
-def _act(
-    request: HttpRequest, aftersales: AfterSalesRequest, do: Callable[[], object], success: str
-) -> HttpResponse:
-    try:
-        do()
-    except AfterSalesError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, success)
-    return _done(request, aftersales)
 
 
 @login_required
@@ -220,11 +206,11 @@ def resubmit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     aftersales = _own_request(request, pk)
-    return _act(
+    return act(
         request,
-        aftersales,
         lambda: services.withdraw_request(request=aftersales, actor=request.user),
-        _("You withdrew the request."),
+        success=_("You withdrew the request."),
+        done=_url(aftersales),
     )
 
 
@@ -232,11 +218,11 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def accept_proposal(request: HttpRequest, pk: int) -> HttpResponse:
     aftersales = _own_request(request, pk)
-    return _act(
+    return act(
         request,
-        aftersales,
         lambda: services.accept_proposal(request=aftersales, actor=request.user),
-        _("You accepted the seller's proposal."),
+        success=_("You accepted the seller's proposal."),
+        done=_url(aftersales),
     )
 
 
@@ -248,16 +234,16 @@ def decline_proposal(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         context = _detail_context(request, aftersales, decline_form=form)
         return render(request, "buyer/request_detail.html", context, status=400)
-    return _act(
+    return act(
         request,
-        aftersales,
         lambda: services.decline_proposal(
             request=aftersales, actor=request.user, note=form.cleaned_data["note"]
         ),
-        _(
+        success=_(
             "You declined the proposal. You can revise your request, ask the platform to step "
             "in, or withdraw."
         ),
+        done=_url(aftersales),
     )
 
 
@@ -269,11 +255,11 @@ def ship_return(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         context = _detail_context(request, aftersales, ship_form=form)
         return render(request, "buyer/request_detail.html", context, status=400)
-    return _act(
+    return act(
         request,
-        aftersales,
         lambda: services.ship_return(request=aftersales, actor=request.user, **form.cleaned_data),
-        _("Tracking number saved. The seller has been told the goods are on their way."),
+        success=_("Tracking number saved. The seller has been told the goods are on their way."),
+        done=_url(aftersales),
     )
 
 
@@ -281,11 +267,11 @@ def ship_return(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def confirm_delivery(request: HttpRequest, pk: int) -> HttpResponse:
     aftersales = _own_request(request, pk)
-    return _act(
+    return act(
         request,
-        aftersales,
         lambda: services.confirm_delivery(request=aftersales, actor=request.user),
-        _("You confirmed receipt. This after-sales request is complete."),
+        success=_("You confirmed receipt. This after-sales request is complete."),
+        done=_url(aftersales),
     )
 
 

@@ -24,6 +24,20 @@ def moved_on(request: HttpRequest, error: AfterSalesError) -> bool:
     return False
 
 
+def act(
+    request: HttpRequest, action: Callable[[], object], *, success: str, done: str
+) -> HttpResponse:
+    """Run a one-button action (a POST without a form) and come back to ``done`` saying how
+    it went: the success, or why nothing was done."""
+    try:
+        action()
+    except AfterSalesError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, success)
+    return redirect(done)
+
+
 def submit(
     request: HttpRequest,
     form: EvidenceForm,

@@ -47,7 +47,7 @@ from ..selectors import (
     seller_dashboard_counts,
     seller_queue,
 )
-from .common import evidence_asks, moved_on, review_context, submit
+from .common import act, evidence_asks, moved_on, review_context, submit
 
 PAGE_SIZE = 25
 
@@ -249,18 +249,6 @@ def _detail(
     return render(request, "seller/request_detail.html", context, status=status)
 
 
-def _act(
-    request: HttpRequest, aftersales: AfterSalesRequest, do: Callable[[], object], success: str
-) -> HttpResponse:
-    try:
-        do()
-    except AfterSalesError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, success)
-    return _done(aftersales)
-
-
 @seller_required
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, _shop_request(request, pk))
@@ -279,13 +267,13 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
         if address
         else _("Approved and refunded.")
     )
-    return _act(
+    return act(
         request,
-        aftersales,
         lambda: services.approve_request(
             request=aftersales, actor=request.user, return_address=address
         ),
-        success,
+        success=success,
+        done=_url(aftersales),
     )
 
 
@@ -348,11 +336,11 @@ def fail_inspection(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def confirm_receipt(request: HttpRequest, pk: int) -> HttpResponse:
     aftersales = _shop_request(request, pk)
-    return _act(
+    return act(
         request,
-        aftersales,
         lambda: services.confirm_return_received(request=aftersales, actor=request.user),
-        _("Receipt confirmed. Inspect the goods next."),
+        success=_("Receipt confirmed. Inspect the goods next."),
+        done=_url(aftersales),
     )
 
 
@@ -360,11 +348,11 @@ def confirm_receipt(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def pass_inspection(request: HttpRequest, pk: int) -> HttpResponse:
     aftersales = _shop_request(request, pk)
-    return _act(
+    return act(
         request,
-        aftersales,
         lambda: services.pass_inspection(request=aftersales, actor=request.user),
-        _("Inspection passed."),
+        success=_("Inspection passed."),
+        done=_url(aftersales),
     )
 
 
@@ -379,11 +367,11 @@ def ship(request: HttpRequest, pk: int) -> HttpResponse:
     service = (
         services.ship_replacement if aftersales.kind == Kind.EXCHANGE else services.ship_repaired
     )
-    return _act(
+    return act(
         request,
-        aftersales,
         lambda: service(request=aftersales, actor=request.user, **form.cleaned_data),
-        _("Shipment recorded. The buyer has been told it is on its way."),
+        success=_("Shipment recorded. The buyer has been told it is on its way."),
+        done=_url(aftersales),
     )
 
 
