@@ -1,11 +1,31 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import Order, OrderItem, ReturnAddress, Shop, ShopMember
 
 
+class ReturnAddressFormSet(forms.BaseInlineFormSet):
+    """A shop needs exactly one default return address: approvals (also the automatic ones
+    when the seller does not answer in time) send the goods there."""
+
+    def clean(self):
+        super().clean()
+        defaults = [
+            form
+            for form in self.forms
+            if form.cleaned_data.get("is_default") and not form.cleaned_data.get("DELETE")
+        ]
+        if len(defaults) != 1:
+            raise forms.ValidationError(_("Mark exactly one return address as the default."))
+
+
 class ReturnAddressInline(admin.TabularInline):
     model = ReturnAddress
+    formset = ReturnAddressFormSet
     extra = 0
+    min_num = 1
+    validate_min = True
 
 
 class ShopMemberInline(admin.TabularInline):
