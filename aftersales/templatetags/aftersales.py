@@ -40,6 +40,18 @@ def yuan(amount) -> str:
 
 
 @register.filter
+def display_name(user) -> str:
+    """王小明 for Chinese names (family name first, no space), Ann Lee otherwise; the login
+    name when the user gave no name."""
+    first, last = user.first_name.strip(), user.last_name.strip()
+    if not (first or last):
+        return user.get_username()
+    if any("\u4e00" <= ch <= "\u9fff" for ch in first + last):
+        return f"{last}{first}"
+    return f"{first} {last}".strip()
+
+
+@register.filter
 def event_label(event) -> str:
     """ "approved the request", "shipped the goods back", … for a logged event."""
     from ..timeline import ACTION_LABELS
