@@ -38,7 +38,7 @@ def _url(aftersales: AfterSalesRequest) -> str:
     return reverse("buyer:request_detail", args=[aftersales.pk])
 
 
-def _done(request: HttpRequest, aftersales: AfterSalesRequest) -> HttpResponse:
+def _done(aftersales: AfterSalesRequest) -> HttpResponse:
     return redirect(_url(aftersales))
 
 
@@ -96,7 +96,7 @@ def apply(request: HttpRequest, item_id: int) -> HttpResponse:
     open_request = item.aftersales_requests.filter(state__in=STATUS_STATES["processing"]).first()
     if open_request is not None:
         messages.info(request, _("This item already has an after-sales request in progress."))
-        return _done(request, open_request)
+        return _done(open_request)
     kind = request.GET.get("kind") or request.POST.get("kind")
     if kind not in standing.kinds:
         context = {"item": item, "standing": standing}
@@ -140,7 +140,7 @@ def apply(request: HttpRequest, item_id: int) -> HttpResponse:
         else:
             form.discard_kept()
             messages.success(request, _("Your request was sent to the seller."))
-            return _done(request, aftersales)
+            return _done(aftersales)
     if request.method == "POST":
         form.keep_accepted()
     return render(request, "buyer/apply_form.html", _apply_form_context(item, kind, standing, form))
@@ -152,7 +152,7 @@ def resubmit(request: HttpRequest, pk: int) -> HttpResponse:
     aftersales = _own_request(request, pk)
     if not actions.allows("resubmit", aftersales, Role.BUYER):
         messages.error(request, _("This request cannot be revised now."))
-        return _done(request, aftersales)
+        return _done(aftersales)
     item, now = aftersales.order_item, timezone.now()
     standing = policy.standing(item, now=now)
     kind = Kind(request.POST.get("kind") or request.GET.get("kind") or aftersales.kind)
@@ -189,12 +189,12 @@ def resubmit(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except AfterSalesError as error:
             if moved_on(request, error):
-                return _done(request, aftersales)
+                return _done(aftersales)
             form.add_error(None, error.message)
         else:
             form.discard_kept()
             messages.success(request, _("Your revised request was sent to the seller."))
-            return _done(request, aftersales)
+            return _done(aftersales)
     if request.method == "POST":
         form.keep_accepted()
     context = _apply_form_context(item, kind, standing, form)
@@ -281,7 +281,7 @@ def escalate(request: HttpRequest, pk: int) -> HttpResponse:
     aftersales = _own_request(request, pk)
     if not actions.allows("escalate", aftersales, Role.BUYER):
         messages.error(request, _("The platform can be asked to step in only after a rejection."))
-        return _done(request, aftersales)
+        return _done(aftersales)
     form = EscalateForm(request.POST or None, request.FILES or None, owner=request.user)
     if request.method == "POST" and (
         response := submit(
@@ -308,7 +308,7 @@ def post_message(request: HttpRequest, pk: int) -> HttpResponse:
     aftersales = _own_request(request, pk)
     if not aftersales.is_open:
         messages.error(request, _("This request is finished; the conversation is closed."))
-        return _done(request, aftersales)
+        return _done(aftersales)
     form = MessageForm(request.POST, request.FILES, owner=request.user)
     response = submit(
         request,
@@ -361,7 +361,7 @@ def complain(request: HttpRequest, pk: int) -> HttpResponse:
     aftersales = _own_request(request, pk)
     if aftersales.is_open:
         messages.error(request, _("You can complain about the shop once the request is finished."))
-        return _done(request, aftersales)
+        return _done(aftersales)
     form = ComplaintForm(request.POST or None, request.FILES or None, owner=request.user)
     if request.method == "POST" and (
         response := submit(
