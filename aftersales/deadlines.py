@@ -1,14 +1,20 @@
-"""The deadline each state carries and what happens when it passes (SPEC §4).
+"""The deadline each state carries and what the system does when it passes (SPEC §4).
 
-``next_deadline`` is the single table the services consult after every transition; the
-deadline sweep (``due_at`` is indexed) applies ``due_action`` to whatever is overdue.
+``next_deadline`` is the one table every transition consults: it sets ``due_at`` (indexed) and
+``due_action``, the system's transition to take then. The lengths live in
+``settings.AFTERSALES_DEADLINES``. ``WHEN_DUE`` says each automatic step in words, for the
+pages and the emails.
 """
 
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.utils import timezone
+from django.utils.timesince import timeuntil
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from .models import AfterSalesRequest, DueAction, Kind, State
+from .models import Action, AfterSalesRequest, Kind, State
 
 
 def _limit(name: str) -> timedelta:
@@ -27,28 +33,73 @@ def next_deadline(request: AfterSalesRequest, *, now: datetime) -> tuple[datetim
     """``(due_at, due_action)`` for the request's current state; ``(None, "")`` if none."""
     match request.state:
         case State.SUBMITTED:
-            return now + seller_response_limit(request), DueAction.AUTO_APPROVE
+            return now + seller_response_limit(request), Action.APPROVE
         case State.NEGOTIATING:
-            return now + _limit("buyer_answer_proposal"), DueAction.CLOSE
+            return now + _limit("buyer_answer_proposal"), Action.CLOSE_FOR_TIMEOUT
         case State.REJECTED:
-            return now + _limit("buyer_after_rejection"), DueAction.CLOSE
+            return now + _limit("buyer_after_rejection"), Action.CLOSE_FOR_TIMEOUT
         case State.AWAITING_RETURN:
-            return now + _limit("buyer_ship_return"), DueAction.CLOSE
+            return now + _limit("buyer_ship_return"), Action.CLOSE_FOR_TIMEOUT
         case State.RETURN_SHIPPED:
             action = (
-                DueAction.AUTO_REFUND if request.kind == Kind.RETURN_REFUND else DueAction.ESCALATE
+                Action.REFUND_WITHOUT_RECEIPT
+                if request.kind == Kind.RETURN_REFUND
+                else Action.ESCALATE_OVERDUE
             )
             return now + _limit("seller_confirm_receipt"), action
         case State.INSPECTING:
             # An exchange cannot be "deemed passed": the replacement still has to be shipped,
             # so the platform steps in instead.
             action = (
-                DueAction.ESCALATE if request.kind == Kind.EXCHANGE else DueAction.PASS_INSPECTION
+                Action.ESCALATE_OVERDUE if request.kind == Kind.EXCHANGE else Action.PASS_INSPECTION
             )
             return now + _limit("seller_inspection"), action
         case State.REPAIRING:
-            return now + _limit("seller_repair"), DueAction.ESCALATE
+            return now + _limit("seller_repair"), Action.ESCALATE_OVERDUE
         case State.REPLACEMENT_SHIPPED | State.REPAIR_SHIPPED:
-            return now + _limit("buyer_confirm_receipt"), DueAction.CONFIRM_RECEIPT
+            return now + _limit("buyer_confirm_receipt"), Action.CONFIRM_DELIVERY
         case _:
             return None, ""
+
+
+# Each automatic step: a short label, and a sentence around the time left.
+WHEN_DUE = {
+    Action.APPROVE: (
+        _("approved automatically"),
+        _("Approved automatically in %(left)s if the seller does not respond."),
+    ),
+    Action.CLOSE_FOR_TIMEOUT: (
+        _("closed automatically"),
+        _("Closed automatically in %(left)s if the buyer does not act."),
+    ),
+    Action.REFUND_WITHOUT_RECEIPT: (
+        _("refunded automatically"),
+        _("Refunded automatically in %(left)s if the seller does not confirm receipt."),
+    ),
+    Action.PASS_INSPECTION: (
+        _("inspection deemed passed"),
+        _("The inspection counts as passed in %(left)s if the seller records no result."),
+    ),
+    Action.ESCALATE_OVERDUE: (
+        _("handed to the platform"),
+        _("Handed to the platform in %(left)s if the seller does not act."),
+    ),
+    Action.CONFIRM_DELIVERY: (
+        _("receipt confirmed automatically"),
+        _("Receipt is confirmed automatically in %(left)s if the buyer does not confirm it."),
+    ),
+}
+
+
+def when_due_label(request: AfterSalesRequest) -> str:
+    """What happens at the request's deadline, in a few words ("approved automatically")."""
+    return str(WHEN_DUE[request.due_action][0]) if request.due_action else ""
+
+
+def deadline_sentence(request: AfterSalesRequest) -> str:
+    """What happens at the request's deadline, and how long until then."""
+    if not request.due_at:
+        return ""
+    if request.due_at <= timezone.now():
+        return gettext("Overdue: the automatic step runs within minutes.")
+    return WHEN_DUE[request.due_action][1] % {"left": timeuntil(request.due_at)}

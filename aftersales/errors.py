@@ -37,3 +37,7 @@ class RefundLimitExceeded(AfterSalesError):
     default_message = _(
         "This refund would exceed what was paid for the item. Nothing was refunded."
     )
+
+
+class InvalidInput(AfterSalesError):
+    """Input the form should have caught (a tracking number, an amount); nothing was saved."""

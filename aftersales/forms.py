@@ -9,12 +9,11 @@ from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from disputes.models import Dispute
 from orders.models import OrderItem, ReturnAddress
 
 from . import policy, uploads
 from .evidence import PHOTO, VIDEO, PreparedFile, prepare_each
-from .models import Carrier, Kind, PendingUpload, Reason, RejectionReason
+from .models import Carrier, Dispute, Kind, PendingUpload, Reason, RejectionReason
 from .shipping import tracking_error
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -136,7 +135,9 @@ class RequestForm(EvidenceForm):
         self.item, self.kind = item, Kind(kind)
         reasons = policy.open_reasons(item, self.kind, now=now)
         self.fields["reason"].choices = [("", "—")] + [(r.value, r.label) for r in reasons]
-        self.guidance = [(r.value, r.label, policy.GUIDANCE[r]) for r in reasons]
+        self.guidance = [
+            (r.value, r.label, policy.guidance(r, kind=kind, shop=item.order.shop)) for r in reasons
+        ]
         quantity = self.fields["quantity"]
         quantity.max_value = standing.quantity_left
         quantity.validators.append(

@@ -8,6 +8,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .actors import ARBITRATORS_GROUP
+from .deadlines import deadline_sentence
 from .models import NEXT_ACTOR, TERMINAL_STATES, AfterSalesRequest, Notification, RequestEvent, Role
 
 User = get_user_model()
@@ -84,15 +85,13 @@ def remind(*, request_id: int) -> None:
 
 
 def _deadline_lines(request: AfterSalesRequest, *, intro: str) -> str:
-    from .templatetags.aftersales import deadline_phrase
-
     lines = [f"{intro} — {request.get_state_display()}"]
     if request.due_at:
         lines.append(
             _("Deadline: %(due)s (Beijing time).")
             % {"due": timezone.localtime(request.due_at).strftime("%Y-%m-%d %H:%M")}
         )
-        lines.append(deadline_phrase(request))
+        lines.append(deadline_sentence(request))
     return "\n".join(lines)
 
 

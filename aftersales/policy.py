@@ -18,10 +18,19 @@ from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
-from orders.models import OrderItem
+from orders.models import OrderItem, Shop
 
 from .errors import Ineligible
-from .models import OPEN_STATES, AfterSalesRequest, Kind, Reason, State
+from .models import (
+    OPEN_STATES,
+    AfterSalesRequest,
+    Kind,
+    Reason,
+    State,
+    seller_pays_return_shipping,
+)
+
+ONE_OPEN_REQUEST = _("This item already has an after-sales request in progress.")
 
 CENT = Decimal("0.01")
 
@@ -48,15 +57,11 @@ REASONS_IN_TRANSIT = (*NO_REASON, Reason.NOT_RECEIVED)
 GUIDANCE: dict[Reason, str] = {
     Reason.CHANGED_MIND: _(
         "No reason is needed within the no-reason window. The goods must come back unused, "
-        "with tags and packaging; you pay the return shipping."
+        "with tags and packaging."
     ),
-    Reason.WRONG_SIZE: _(
-        "Say which size or variant you need. Keep the tags on; you pay the return shipping "
-        "unless the shop covers it."
-    ),
+    Reason.WRONG_SIZE: _("Say which size or variant you need. Keep the tags on."),
     Reason.QUALITY_PROBLEM: _(
-        "Describe the fault and when it appears. Photos or a short video of the fault help "
-        "most. The seller pays the return shipping."
+        "Describe the fault and when it appears. Photos or a short video of the fault help most."
     ),
     Reason.NOT_AS_DESCRIBED: _(
         "Say what differs from the listing (colour, size, material, function). A photo next "
@@ -76,6 +81,19 @@ GUIDANCE: dict[Reason, str] = {
         "tracking page helps."
     ),
 }
+
+
+def guidance(reason: Reason, *, kind: Kind, shop: Shop) -> str:
+    """售后指导 for one reason: what to describe and which evidence helps, and, when the goods
+    go back, who pays the postage under this shop's policy."""
+    advice = str(GUIDANCE[reason])
+    if not Kind(kind).needs_goods_back:
+        return advice
+    if seller_pays_return_shipping(reason, shop):
+        postage = _("The seller pays the return shipping: keep the receipt to claim it back.")
+    else:
+        postage = _("You pay the return shipping (no-reason return).")
+    return f"{advice} {postage}"
 
 
 @dataclass(frozen=True)
@@ -118,6 +136,11 @@ def open_reasons(item: OrderItem, kind: Kind, *, now: datetime) -> tuple[Reason,
         for reason in reasons_for(item, kind)
         if (end := window_ends_at(item, kind, reason)) is None or now <= end
     )
+
+
+def open_request(item: OrderItem) -> AfterSalesRequest | None:
+    """The item's request in progress, if any: one at a time (SPEC §5; also a constraint)."""
+    return item.aftersales_requests.filter(state__in=OPEN_STATES).first()
 
 
 def units_refunded(item: OrderItem) -> int:
@@ -167,11 +190,9 @@ def check_eligibility(
 
     ``replacing`` is the request being revised, which does not count as another open request.
     """
-    open_requests = item.aftersales_requests.filter(state__in=OPEN_STATES)
-    if replacing is not None:
-        open_requests = open_requests.exclude(pk=replacing.pk)
-    if open_requests.exists():
-        raise Ineligible(_("This item already has an after-sales request in progress."))
+    current = open_request(item)
+    if current is not None and current != replacing:
+        raise Ineligible(ONE_OPEN_REQUEST)
 
     kind, reason = Kind(kind), Reason(reason)
     if reason not in reasons_for(item, kind):

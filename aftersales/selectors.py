@@ -8,12 +8,19 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, F, Q, QuerySet
 
 from .actors import is_platform_staff
-from .models import OPEN_STATES, AfterSalesRequest, State
+from .models import (
+    OPEN_STATES,
+    SUCCESS_STATES,
+    AfterSalesRequest,
+    Role,
+    State,
+    states_waiting_for,
+)
 
 # The buyer's list filters (处理中 / 已完成 / 已关闭).
 STATUS_STATES = {
     "processing": OPEN_STATES,
-    "finished": (State.REFUNDED, State.EXCHANGED, State.REPAIRED),
+    "finished": SUCCESS_STATES,
     "closed": (State.CLOSED,),
 }
 
@@ -54,19 +61,14 @@ def overdue_requests(*, now: datetime) -> QuerySet[AfterSalesRequest]:
 
 # The states in which the seller must act, as the dashboard counts them (待处理, 待收货, 质检中,
 # 维修中), plus disputes, where the seller may still add evidence.
-SELLER_QUEUE_STATES = (
-    State.SUBMITTED,
-    State.RETURN_SHIPPED,
-    State.INSPECTING,
-    State.REPAIRING,
-    State.DISPUTED,
-)
+SELLER_TURN_STATES = states_waiting_for(Role.SELLER)
+SELLER_QUEUE_STATES = (*SELLER_TURN_STATES, State.DISPUTED)
 
 
 def seller_dashboard_counts(user, *, now: datetime) -> dict[str, int]:
     """One aggregate query: requests per state that needs the seller, and how many of the
     seller's deadlines fall within 24 hours or have passed."""
-    seller_turn = Q(state__in=[s for s in SELLER_QUEUE_STATES if s != State.DISPUTED])
+    seller_turn = Q(state__in=SELLER_TURN_STATES)
     return AfterSalesRequest.objects.filter(shop__members__user=user).aggregate(
         **{state: Count("pk", filter=Q(state=state)) for state in SELLER_QUEUE_STATES},
         due_soon=Count(

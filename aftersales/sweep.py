@@ -13,29 +13,31 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-
-from disputes.services import escalate_overdue
+from django.utils import timezone
 
 from . import services
 from .actors import SYSTEM
-from .models import AfterSalesRequest, DueAction, LedgerEntry, PendingUpload
+from .models import Action, AfterSalesRequest, LedgerEntry, PendingUpload
 from .selectors import overdue_requests
+from .tasks import IDEMPOTENT, pay_out, send_reminder
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 200
 
-DUE_ACTIONS: dict[str, Callable[..., object]] = {
-    DueAction.AUTO_APPROVE: services.approve_request,
-    DueAction.CLOSE: services.close_for_timeout,
-    DueAction.AUTO_REFUND: services.refund_without_receipt,
-    DueAction.PASS_INSPECTION: services.pass_inspection,
-    DueAction.ESCALATE: escalate_overdue,
-    DueAction.CONFIRM_RECEIPT: services.confirm_delivery,
+# The service that takes each system transition (``due_action``, set by ``deadlines``).
+SYSTEM_ACTIONS: dict[str, Callable[..., object]] = {
+    Action.APPROVE: services.approve_request,
+    Action.CLOSE_FOR_TIMEOUT: services.close_for_timeout,
+    Action.REFUND_WITHOUT_RECEIPT: services.refund_without_receipt,
+    Action.PASS_INSPECTION: services.pass_inspection,
+    Action.ESCALATE_OVERDUE: services.escalate_overdue,
+    Action.CONFIRM_DELIVERY: services.confirm_delivery,
 }
 
 
@@ -65,7 +67,7 @@ def apply_due_action(*, request_id: int, now: datetime) -> bool:
         )
         if request is None:
             return False
-        DUE_ACTIONS[request.due_action](request=request, actor=SYSTEM, now=now)
+        SYSTEM_ACTIONS[request.due_action](request=request, actor=SYSTEM, now=now)
         return True
 
 
@@ -96,8 +98,6 @@ def send_reminders(*, now: datetime) -> int:
 
     ``reminded_at`` is cleared by every transition, so a new deadline gets its own reminder.
     """
-    from .tasks import send_reminder
-
     window = now + settings.AFTERSALES_DEADLINES["reminder_before"]
     sent = 0
     ids = AfterSalesRequest.objects.filter(
@@ -128,8 +128,6 @@ def retry_stuck_payouts(
     refund (the broker was down at commit), or still pending an hour later (a retry message
     was lost; the retries themselves end within about 16 minutes). Paying is idempotent per
     ledger row, so a duplicate task is harmless."""
-    from .tasks import pay_out
-
     stuck = list(
         LedgerEntry.objects.filter(status=LedgerEntry.Status.PENDING)
         .filter(
@@ -152,3 +150,13 @@ def discard_stale_uploads(*, now: datetime, older_than: timedelta = timedelta(da
             upload.thumbnail.delete(save=False)
         upload.delete()
     return len(stale)
+
+
+@shared_task(**IDEMPOTENT)
+def sweep_deadlines() -> str:
+    """Every minute (beat): apply due automatic actions, send reminders, unstick payouts."""
+    now = timezone.now()
+    result = sweep(now=now)
+    retry_stuck_payouts(now=now)
+    discard_stale_uploads(now=now)
+    return str(result)

@@ -1,13 +1,15 @@
-"""Celery tasks: thin wrappers that take ids and call services.
+"""Celery tasks for the side effects of a change, sent on commit: notifications and payouts.
+Thin wrappers that take ids. (The periodic deadline sweep is in :mod:`aftersales.sweep`.)
 
 Every task here is idempotent, so each acknowledges late and is re-queued if its worker dies
 mid-task (``acks_late`` + ``reject_on_worker_lost``): a crash loses nothing and repeats nothing.
 """
 
 from celery import shared_task
-from django.utils import timezone
 
-from .payments import GatewayError
+from .notifications import announce, remind
+from .payments import GatewayError, flag_failed_payout
+from .payments import pay_out as pay
 
 PAYOUT_RETRIES = 5
 # Backoff between payout attempts: 30 s, 1, 2, 4, 8 min — each far below the broker's
@@ -20,36 +22,17 @@ IDEMPOTENT = {"ignore_result": True, "acks_late": True, "reject_on_worker_lost":
 
 @shared_task(**IDEMPOTENT)
 def announce_transition(event_id: int, audiences: list[str] | None = None) -> None:
-    from .notifications import announce
-
     announce(event_id=event_id, audiences=audiences)
 
 
 @shared_task(**IDEMPOTENT)
 def send_reminder(request_id: int) -> None:
-    from .notifications import remind
-
     remind(request_id=request_id)
-
-
-@shared_task(**IDEMPOTENT)
-def sweep_deadlines() -> str:
-    """Every minute (beat): apply due automatic actions, send reminders, unstick payouts."""
-    from .sweep import discard_stale_uploads, retry_stuck_payouts, sweep
-
-    now = timezone.now()
-    result = sweep(now=now)
-    retry_stuck_payouts(now=now)
-    discard_stale_uploads(now=now)
-    return str(result)
 
 
 @shared_task(bind=True, max_retries=PAYOUT_RETRIES, **IDEMPOTENT)
 def pay_out(self, entry_id: int) -> None:
     """Pay one ledger row, retrying with backoff; after the last failure flag it for staff."""
-    from .payments import flag_failed_payout
-    from .payments import pay_out as pay
-
     try:
         pay(entry_id=entry_id)
     except GatewayError as exc:

@@ -8,6 +8,7 @@ from datetime import datetime
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
+    SUCCESS_STATES,
     AfterSalesRequest,
     Evidence,
     Kind,
@@ -17,34 +18,6 @@ from .models import (
     Shipment,
     State,
 )
-
-# What each logged action means, phrased for the timeline ("<who> <did what>").
-ACTION_LABELS = {
-    "submit": _("filed the request"),
-    "resubmit": _("revised and resubmitted the request"),
-    "withdraw": _("withdrew the request"),
-    "approve": _("approved the request"),
-    "propose": _("proposed another solution"),
-    "reject": _("rejected the request"),
-    "accept_proposal": _("accepted the proposal"),
-    "decline_proposal": _("declined the proposal"),
-    "ship_return": _("shipped the goods back"),
-    "confirm_return_received": _("confirmed receipt of the returned goods"),
-    "refund_without_receipt": _("refunded: the seller did not confirm receipt in time"),
-    "pass_inspection": _("passed the inspection"),
-    "fail_inspection": _("failed the inspection"),
-    "ship_replacement": _("shipped the replacement"),
-    "ship_repaired": _("shipped the repaired item"),
-    "confirm_delivery": _("confirmed receipt"),
-    "close_for_timeout": _("closed the request: the deadline passed"),
-    "escalate": _("asked the platform to step in"),
-    "escalate_overdue": _("handed the request to the platform: the seller's deadline passed"),
-    "rule": _("ruled on the dispute"),
-    "answer_dispute": _("answered the dispute"),
-    "request_evidence": _("asked for more evidence"),
-    "provide_evidence": _("provided more evidence"),
-    "complain": _("filed a complaint about the shop"),
-}
 
 STEPS = {
     Kind.REFUND_ONLY: [
@@ -100,7 +73,7 @@ def progress(request: AfterSalesRequest) -> list[Step]:
             .last()
         ) or State.SUBMITTED
     current = next((i for i, (_, states) in enumerate(steps) if state in states), 1)
-    finished = request.state in (State.REFUNDED, State.EXCHANGED, State.REPAIRED)
+    finished = request.state in SUCCESS_STATES
     return [
         Step(
             str(label),
@@ -119,9 +92,7 @@ class Entry:
 
     @property
     def label(self) -> str:
-        if self.kind == "event":
-            return str(ACTION_LABELS.get(self.obj.action, self.obj.action))
-        return ""
+        return self.obj.get_action_display() if self.kind == "event" else ""
 
 
 def timeline(request: AfterSalesRequest) -> list[Entry]:

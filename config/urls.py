@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from aftersales.views import files
 
@@ -11,6 +12,12 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Disputes and rulings moved to the aftersales app with the request's transitions; staff
+    # bookmarks of the old admin addresses still arrive.
+    re_path(
+        r"^admin/disputes/(?P<model>dispute|ruling)/(?P<rest>.*)$",
+        RedirectView.as_view(url="/admin/aftersales/%(model)s/%(rest)s", query_string=True),
+    ),
     path("admin/", admin.site.urls),
     # Evidence for everyone who may see the request: buyer, seller, staff (access-checked).
     path("evidence/<int:pk>/", files.evidence_file, name="evidence"),

@@ -16,15 +16,23 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from aftersales import services as request_services
 from aftersales import timeline
 from aftersales.actors import is_arbitrator
 from aftersales.admin import ReadOnlyAdminMixin
-from aftersales.errors import AfterSalesError
-from aftersales.views.common import moved_on
+from aftersales.errors import ActionNotAllowed, AfterSalesError, StaleAction
+from aftersales.models import Dispute, Ruling
 
 from . import services
 from .forms import ComplaintResultForm, EvidenceRequestForm, RulingForm
-from .models import Complaint, Dispute, EvidenceRequest, Ruling
+from .models import Complaint, EvidenceRequest
+
+
+def moved_on(request: HttpRequest, error: AfterSalesError) -> bool:
+    if isinstance(error, StaleAction | ActionNotAllowed):
+        messages.error(request, error.message)
+        return True
+    return False
 
 
 class AgeFilter(admin.SimpleListFilter):
@@ -114,8 +122,8 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
-            path("<int:pk>/rule/", wrap(self.rule_view), name="disputes_dispute_rule"),
-            path("<int:pk>/ask/", wrap(self.ask_view), name="disputes_dispute_request_evidence"),
+            path("<int:pk>/rule/", wrap(self.rule_view), name="aftersales_dispute_rule"),
+            path("<int:pk>/ask/", wrap(self.ask_view), name="aftersales_dispute_request_evidence"),
             *super().get_urls(),
         ]
 
@@ -147,7 +155,7 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         }
 
     def _back(self, dispute_id: int) -> HttpResponseRedirect:
-        return HttpResponseRedirect(reverse("admin:disputes_dispute_change", args=[dispute_id]))
+        return HttpResponseRedirect(reverse("admin:aftersales_dispute_change", args=[dispute_id]))
 
     def _form_failed(self, request, pk: int, **forms) -> HttpResponse:
         """Show the decision forms again with their errors and everything typed kept."""
@@ -168,7 +176,9 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         form = RulingForm(request.POST)
         if form.is_valid():
             try:
-                services.rule_dispute(dispute=dispute, actor=request.user, **form.cleaned_data)
+                request_services.rule_dispute(
+                    dispute=dispute, actor=request.user, **form.cleaned_data
+                )
             except AfterSalesError as error:
                 if moved_on(request, error):
                     return self._back(pk)

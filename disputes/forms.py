@@ -4,9 +4,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.forms import MONEY, EvidenceForm
-from aftersales.models import Role
+from aftersales.models import Role, Ruling
 
-from .models import Complaint, Ruling
+from .models import Complaint
 
 
 class RulingForm(forms.Form):

@@ -1,204 +1,30 @@
-"""Escalation to the platform and staff rulings (SPEC §4, 平台介入).
+"""The staff workflow around a dispute (SPEC §1 platform staff): the seller's answer, requests
+for more evidence and their answers, and complaints about a shop (维权).
 
-They move the request through the same locked path as every other action
-(:func:`aftersales.services.apply_transition`); the dispute rows are written in the same
-transaction.
+Escalation and rulings move the request, so they are the request's own transitions in
+:mod:`aftersales.services`; everything here is logged on the same timeline through
+:func:`aftersales.services.record_activity` without moving it.
 """
 
 from collections.abc import Sequence
 from datetime import datetime
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.actors import SYSTEM, Actor
-from aftersales.errors import RefundLimitExceeded, StaleAction
+from aftersales.actors import Actor, is_arbitrator
+from aftersales.errors import ActionNotAllowed, InvalidInput, StaleAction
 from aftersales.evidence import PreparedFile
-from aftersales.models import AfterSalesRequest, RequestEvent, Role, State
-from aftersales.services import InvalidInput, apply_transition, record_activity, settle_money
+from aftersales.models import Action, AfterSalesRequest, Dispute, Role
+from aftersales.services import record_activity
 
-from .models import Complaint, Dispute, EvidenceRequest, Ruling
+from .models import Complaint, EvidenceRequest
 
 SELLER = frozenset({Role.SELLER})
 BUYER = frozenset({Role.BUYER})
 STAFF = frozenset({Role.STAFF})
-
-OUTCOME_STATE = {
-    Ruling.Outcome.REFUND: State.REFUNDED,
-    Ruling.Outcome.COMPENSATION: State.REFUNDED,
-    Ruling.Outcome.RETURN_AND_REFUND: State.AWAITING_RETURN,
-    Ruling.Outcome.FOR_SELLER: State.CLOSED,
-}
-
-
-def _open_dispute(
-    request: AfterSalesRequest,
-    *,
-    actor: Actor,
-    role: Role,
-    reason: str,
-    statement: str,
-    now: datetime,
-) -> Dispute:
-    limits = settings.AFTERSALES_DEADLINES
-    return Dispute.objects.create(
-        request=request,
-        opened_by=None if actor is SYSTEM else actor,
-        opened_by_role=role,
-        reason=reason,
-        buyer_statement=statement,
-        opened_at=now,
-        seller_answer_due_at=now + limits["seller_dispute_answer"],
-        ruling_due_at=now + limits["ruling_target"],
-    )
-
-
-@transaction.atomic
-def escalate_to_platform(
-    *,
-    request: AfterSalesRequest,
-    actor: Actor,
-    reason: str,
-    statement: str,
-    files: Sequence[PreparedFile] = (),
-    now: datetime | None = None,
-) -> Dispute:
-    """The buyer asks the platform to step in after a rejection, a declined proposal or a
-    failed inspection (all of which leave the request ``rejected``)."""
-    now = now or timezone.now()
-    if reason not in Dispute.Reason.values or reason == Dispute.Reason.SELLER_UNRESPONSIVE:
-        raise InvalidInput(_("Choose why you ask the platform to step in."))
-    if not statement.strip():
-        raise InvalidInput(_("Tell the platform what happened."))
-    opened: list[Dispute] = []
-
-    def record(req: AfterSalesRequest, event: RequestEvent) -> None:
-        opened.append(
-            _open_dispute(
-                req, actor=actor, role=Role.BUYER, reason=reason, statement=statement, now=now
-            )
-        )
-
-    apply_transition(
-        request,
-        actor=actor,
-        action="escalate",
-        apply=lambda req: req.escalate(),
-        note=statement,
-        files=files,
-        now=now,
-        then=record,
-    )
-    return opened[0]
-
-
-@transaction.atomic
-def escalate_overdue(
-    *, request: AfterSalesRequest, actor: Actor = SYSTEM, now: datetime | None = None
-) -> AfterSalesRequest:
-    """The seller let a deadline pass while holding the buyer's goods: the platform steps in."""
-    now = now or timezone.now()
-    return apply_transition(
-        request,
-        actor=actor,
-        action="escalate_overdue",
-        apply=lambda req: req.escalate(),
-        now=now,
-        then=lambda req, event: _open_dispute(
-            req,
-            actor=actor,
-            role=Role.SYSTEM,
-            reason=Dispute.Reason.SELLER_UNRESPONSIVE,
-            statement="",
-            now=now,
-        ),
-    )
-
-
-@transaction.atomic
-def rule_dispute(
-    *,
-    dispute: Dispute,
-    actor: Actor,
-    outcome: str,
-    rationale: str,
-    refund_amount: Decimal = Decimal("0.00"),
-    compensation_amount: Decimal = Decimal("0.00"),
-    now: datetime | None = None,
-) -> Ruling:
-    """Decide a dispute. Arbitrators only; the rationale is shown to both parties.
-
-    Refund outcomes are bounded by what is still refundable for the item; a ruling that
-    returns the goods first turns the request into a return whose refund follows inspection.
-    """
-    now = now or timezone.now()
-    outcome = Ruling.Outcome(outcome)
-    if not rationale.strip():
-        raise InvalidInput(_("Write the rationale for the ruling; both parties will read it."))
-    if refund_amount < 0 or compensation_amount < 0:
-        raise InvalidInput(_("Amounts cannot be negative."))
-    if outcome in (Ruling.Outcome.REFUND, Ruling.Outcome.RETURN_AND_REFUND) and refund_amount <= 0:
-        raise InvalidInput(_("A refund ruling needs a refund amount above ¥0.00."))
-    if outcome == Ruling.Outcome.COMPENSATION and compensation_amount <= 0:
-        raise InvalidInput(_("A compensation ruling needs an amount above ¥0.00."))
-    if outcome == Ruling.Outcome.FOR_SELLER:
-        refund_amount = compensation_amount = Decimal("0.00")
-    if outcome == Ruling.Outcome.RETURN_AND_REFUND:
-        compensation_amount = Decimal("0.00")
-    if outcome == Ruling.Outcome.COMPENSATION:
-        refund_amount = Decimal("0.00")
-    ruled: list[Ruling] = []
-
-    def apply(req: AfterSalesRequest) -> None:
-        current = Dispute.objects.select_for_update().get(pk=dispute.pk)
-        if current.status != Dispute.Status.OPEN or current.request_id != req.pk:
-            raise StaleAction()
-        if compensation_amount > req.order_item.amount_paid:
-            raise InvalidInput(
-                _("Compensation may be at most ¥%(limit)s, what the buyer paid for the item.")
-                % {"limit": req.order_item.amount_paid}
-            )
-        if refund_amount > req.order_item.refundable_amount:
-            raise RefundLimitExceeded(
-                _("The refund may be at most ¥%(limit)s, what is still refundable for the item.")
-                % {"limit": req.order_item.refundable_amount}
-            )
-        req.rule(
-            outcome=OUTCOME_STATE[outcome],
-            refund_amount=refund_amount,
-            return_address=str(req.shop.default_return_address or ""),
-        )
-
-    def record(req: AfterSalesRequest, event: RequestEvent) -> None:
-        Dispute.objects.filter(pk=dispute.pk).update(status=Dispute.Status.RULED)
-        ruled.append(
-            Ruling.objects.create(
-                dispute=dispute,
-                outcome=outcome,
-                refund_amount=refund_amount,
-                compensation_amount=compensation_amount,
-                rationale=rationale,
-                decided_by=actor,
-                decided_at=now,
-            )
-        )
-        if req.state == State.REFUNDED:
-            settle_money(req, event, compensation=compensation_amount)
-
-    apply_transition(
-        dispute.request,
-        actor=actor,
-        action="rule",
-        apply=apply,
-        note=rationale,
-        now=now,
-        then=record,
-        notify=[Role.BUYER, Role.SELLER],
-    )
-    return ruled[0]
 
 
 # --- while the dispute is open -----------------------------------------------------------------
@@ -233,7 +59,7 @@ def answer_dispute(
         dispute.request,
         actor=actor,
         roles=SELLER,
-        action="answer_dispute",
+        action=Action.ANSWER_DISPUTE,
         note=statement,
         files=files,
         notify=[Role.STAFF],
@@ -269,7 +95,7 @@ def request_evidence(
         dispute.request,
         actor=actor,
         roles=STAFF,
-        action="request_evidence",
+        action=Action.REQUEST_EVIDENCE,
         note=question,
         notify=[Role(party)],
         now=now,
@@ -307,7 +133,7 @@ def provide_evidence(
         dispute.request,
         actor=actor,
         roles=frozenset({Role(current.party)}),
-        action="provide_evidence",
+        action=Action.PROVIDE_EVIDENCE,
         note=answer,
         files=files,
         notify=[Role.STAFF],
@@ -320,6 +146,13 @@ def provide_evidence(
 
 
 # --- complaints (维权) ---------------------------------------------------------------------------
+
+COMPLAIN_ONCE_FINISHED = _("You can complain about the shop once the request is finished.")
+
+
+def may_complain(request: AfterSalesRequest) -> bool:
+    """A complaint is about how a request ended, so it waits until the request has."""
+    return not request.is_open
 
 
 @transaction.atomic
@@ -339,15 +172,15 @@ def file_complaint(
     if not description.strip():
         raise InvalidInput(_("Describe what went wrong."))
     request = AfterSalesRequest.objects.select_for_update().get(pk=request.pk)
-    if request.is_open:
-        raise StaleAction(_("You can complain about the shop once the request is finished."))
+    if not may_complain(request):
+        raise StaleAction(COMPLAIN_ONCE_FINISHED)
     if Complaint.objects.filter(request=request).exclude(status=Complaint.Status.RESOLVED).exists():
         raise StaleAction(_("A complaint about this request is already being handled."))
     record_activity(
         request,
         actor=actor,
         roles=BUYER,
-        action="complain",
+        action=Action.COMPLAIN,
         note=description,
         files=files,
         notify=[Role.STAFF],
@@ -389,9 +222,6 @@ def resolve_complaint(
 
 
 def _lock_complaint(complaint: Complaint, actor: Actor, expected: str) -> Complaint:
-    from aftersales.actors import is_arbitrator
-    from aftersales.errors import ActionNotAllowed
-
     if not is_arbitrator(actor):
         raise ActionNotAllowed()
     current = Complaint.objects.select_for_update().get(pk=complaint.pk)

@@ -41,17 +41,18 @@ from aftersales.evidence import PreparedFile, prepare_photo
 from aftersales.models import (
     AfterSalesRequest,
     Carrier,
+    Dispute,
     Evidence,
     Kind,
     LedgerEntry,
     Message,
     Reason,
     RejectionReason,
+    Ruling,
     State,
 )
 from aftersales.shipping import tracking_error
-from disputes import services as dispute_services
-from disputes.models import Complaint, Dispute, Ruling
+from disputes.models import Complaint
 
 from .models import Order, OrderItem, ReturnAddress, Shop, ShopMember
 
@@ -1482,7 +1483,7 @@ class Loader:
         files = []
         if self.rng.random() < 0.7:
             files = self._photos(run.scenario.reason, when, count=self.rng.choice([1, 2]))
-        dispute_services.escalate_to_platform(
+        services.escalate_to_platform(
             request=run.request,
             actor=run.buyer,
             reason=reason,
@@ -1493,7 +1494,7 @@ class Loader:
         run.request.refresh_from_db()
 
     def _escalate_overdue(self, run, arg, when, photo) -> None:
-        run.request = dispute_services.escalate_overdue(request=run.request, actor=SYSTEM, now=when)
+        run.request = services.escalate_overdue(request=run.request, actor=SYSTEM, now=when)
 
     def _rule(self, run, arg, when, photo) -> None:
         outcome = Ruling.Outcome(arg)
@@ -1507,7 +1508,7 @@ class Loader:
         elif outcome == Ruling.Outcome.COMPENSATION:
             comp = min(D(self.rng.choice([20, 30, 50])), item.amount_paid).quantize(CENT)
         dispute = Dispute.objects.get(request=run.request, status=Dispute.Status.OPEN)
-        dispute_services.rule_dispute(
+        services.rule_dispute(
             dispute=dispute,
             actor=self.users[STAFF[0]],
             outcome=outcome,

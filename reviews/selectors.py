@@ -31,8 +31,7 @@ from django.db.models import (
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from aftersales.models import AfterSalesRequest, RequestEvent, Role, State
-from disputes.models import Dispute, Ruling
+from aftersales.models import AfterSalesRequest, Dispute, RequestEvent, Role, Ruling, State
 from orders.models import Order, Shop
 
 from .models import Review

@@ -14,10 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.actors import Actor, is_shop_member
-from aftersales.errors import ActionNotAllowed, StaleAction
+from aftersales.errors import ActionNotAllowed, InvalidInput, StaleAction
 from aftersales.evidence import PreparedFile
 from aftersales.models import AfterSalesRequest, CloseReason, State
-from aftersales.services import InvalidInput
 
 from .models import Review, ReviewPhoto
 

@@ -2,33 +2,11 @@ from decimal import Decimal
 
 from django import template
 from django.utils import timezone
-from django.utils.timesince import timeuntil
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from ..models import AfterSalesRequest, DueAction
+from ..deadlines import deadline_sentence, when_due_label
+from ..models import AfterSalesRequest
 
 register = template.Library()
-
-# What happens when the deadline passes, said as a sentence around the time left.
-DEADLINE_SENTENCES = {
-    DueAction.AUTO_APPROVE: gettext_lazy(
-        "Approved automatically in %(left)s if the seller does not respond."
-    ),
-    DueAction.CLOSE: gettext_lazy("Closed automatically in %(left)s if the buyer does not act."),
-    DueAction.AUTO_REFUND: gettext_lazy(
-        "Refunded automatically in %(left)s if the seller does not confirm receipt."
-    ),
-    DueAction.PASS_INSPECTION: gettext_lazy(
-        "The inspection counts as passed in %(left)s if the seller records no result."
-    ),
-    DueAction.ESCALATE: gettext_lazy(
-        "Handed to the platform in %(left)s if the seller does not act."
-    ),
-    DueAction.CONFIRM_RECEIPT: gettext_lazy(
-        "Receipt is confirmed automatically in %(left)s if the buyer does not confirm it."
-    ),
-}
 
 
 @register.filter
@@ -54,9 +32,7 @@ def display_name(user) -> str:
 @register.filter
 def event_label(event) -> str:
     """ "approved the request", "shipped the goods back", … for a logged event."""
-    from ..timeline import ACTION_LABELS
-
-    return str(ACTION_LABELS.get(event.action, event.action))
+    return event.get_action_display()
 
 
 @register.filter
@@ -67,8 +43,10 @@ def overdue(moment) -> bool:
 @register.simple_tag
 def deadline_phrase(request: AfterSalesRequest) -> str:
     """What happens at the request's next deadline, and how long until then."""
-    if not request.due_at:
-        return ""
-    if request.due_at <= timezone.now():
-        return _("Overdue: the automatic step runs within minutes.")
-    return DEADLINE_SENTENCES[request.due_action] % {"left": timeuntil(request.due_at)}
+    return deadline_sentence(request)
+
+
+@register.filter
+def when_due(request: AfterSalesRequest) -> str:
+    """The automatic step at the request's deadline, in a few words."""
+    return when_due_label(request)

@@ -20,10 +20,10 @@ from disputes.forms import ComplaintForm, EvidenceAnswerForm
 from disputes.models import EvidenceRequest
 from orders.selectors import items_for_buyer
 
-from .. import actions, policy, services, timeline
+from .. import policy, services, timeline
 from ..errors import AfterSalesError
 from ..forms import EscalateForm, MessageForm, NoteForm, RequestForm, ReturnShipmentForm
-from ..models import AfterSalesRequest, Kind, Proposal, Role
+from ..models import Action, AfterSalesRequest, Kind, Proposal, Role
 from ..selectors import STATUS_STATES, requests_for_buyer
 from .common import act, evidence_asks, moved_on, review_context, submit
 
@@ -55,7 +55,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, aftersales: AfterSalesRequest, **forms) -> dict:
-    available = actions.available(aftersales, Role.BUYER)
+    available = aftersales.available_actions(Role.BUYER)
     pending = None
     if "accept_proposal" in available:
         pending = aftersales.proposals.filter(status=Proposal.Status.PENDING).last()
@@ -150,7 +150,7 @@ def apply(request: HttpRequest, item_id: int) -> HttpResponse:
 def resubmit(request: HttpRequest, pk: int) -> HttpResponse:
     """修改申请: revise a rejected request and send it to the seller again."""
     aftersales = _own_request(request, pk)
-    if not actions.allows("resubmit", aftersales, Role.BUYER):
+    if not aftersales.allows(Action.RESUBMIT, Role.BUYER):
         messages.error(request, _("This request cannot be revised now."))
         return _done(aftersales)
     item, now = aftersales.order_item, timezone.now()
@@ -279,7 +279,7 @@ def confirm_delivery(request: HttpRequest, pk: int) -> HttpResponse:
 def escalate(request: HttpRequest, pk: int) -> HttpResponse:
     """申请平台介入: the buyer's statement and evidence open a dispute."""
     aftersales = _own_request(request, pk)
-    if not actions.allows("escalate", aftersales, Role.BUYER):
+    if not aftersales.allows(Action.ESCALATE, Role.BUYER):
         messages.error(request, _("The platform can be asked to step in only after a rejection."))
         return _done(aftersales)
     form = EscalateForm(request.POST or None, request.FILES or None, owner=request.user)
@@ -287,7 +287,7 @@ def escalate(request: HttpRequest, pk: int) -> HttpResponse:
         response := submit(
             request,
             form,
-            lambda data, files: dispute_services.escalate_to_platform(
+            lambda data, files: services.escalate_to_platform(
                 request=aftersales,
                 actor=request.user,
                 reason=data["reason"],

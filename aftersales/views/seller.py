@@ -30,7 +30,7 @@ from reviews.forms import ReplyForm
 from reviews.models import Review
 from reviews.views import scores_context
 
-from .. import actions, services, timeline
+from .. import services, timeline
 from ..errors import AfterSalesError
 from ..forms import (
     ApproveForm,
@@ -222,7 +222,7 @@ def _done(aftersales: AfterSalesRequest) -> HttpResponse:
 def _detail(
     request: HttpRequest, aftersales: AfterSalesRequest, status=200, **forms
 ) -> HttpResponse:
-    available = actions.available(aftersales, Role.SELLER)
+    available = aftersales.available_actions(Role.SELLER)
     owner = request.user
     entries = timeline.timeline(aftersales)
     dispute = aftersales.disputes.select_related("ruling").last()

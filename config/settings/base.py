@@ -204,7 +204,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DATA_DIR / "beat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    "sweep-deadlines": {"task": "aftersales.tasks.sweep_deadlines", "schedule": 60.0},
+    "sweep-deadlines": {"task": "aftersales.sweep.sweep_deadlines", "schedule": 60.0},
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

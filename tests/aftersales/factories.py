@@ -8,10 +8,16 @@ from PIL import Image
 
 from aftersales import services
 from aftersales.evidence import PreparedFile, prepare_photo
-from aftersales.models import AfterSalesRequest, Carrier, Kind, Reason, RejectionReason, State
+from aftersales.models import (
+    AfterSalesRequest,
+    Carrier,
+    Dispute,
+    Kind,
+    Reason,
+    RejectionReason,
+    State,
+)
 from aftersales.payments import SimulatedGateway
-from disputes import services as dispute_services
-from disputes.models import Dispute
 from orders.models import OrderItem
 
 
@@ -104,7 +110,7 @@ def request_in(state: str, item: OrderItem, *, kind: str | None = None) -> After
             explanation="The photos show no damage.",
         )
         if state == State.DISPUTED:
-            dispute_services.escalate_to_platform(
+            services.escalate_to_platform(
                 request=request,
                 actor=buyer,
                 reason=Dispute.Reason.UNFAIR_REJECTION,

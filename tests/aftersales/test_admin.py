@@ -31,8 +31,8 @@ def admin_client(client, django_user_model):
         "aftersales.shipment",
         "aftersales.proposal",
         "aftersales.evidence",
-        "disputes.dispute",
-        "disputes.ruling",
+        "aftersales.dispute",
+        "aftersales.ruling",
     ],
 )
 def test_every_model_has_a_working_admin_list(admin_client, refunded, model):

@@ -22,6 +22,7 @@ from PIL import ExifTags, Image
 from aftersales import services, uploads
 from aftersales.models import (
     AfterSalesRequest,
+    Dispute,
     Evidence,
     Kind,
     LedgerEntry,
@@ -33,7 +34,6 @@ from aftersales.models import (
     Shipment,
     State,
 )
-from disputes.models import Dispute
 from tests.aftersales.factories import TRACKING, file_request, jpeg_upload, photo, request_in
 from tests.orders.factories import OrderItemFactory, ShopMemberFactory
 

@@ -11,13 +11,12 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from aftersales import payments, services
-from aftersales.errors import RefundLimitExceeded, StaleAction
-from aftersales.models import Kind, LedgerEntry, State
+from aftersales.errors import Ineligible, RefundLimitExceeded, StaleAction
+from aftersales.models import Kind, LedgerEntry, Ruling, State
 from aftersales.payments import SimulatedGateway
+from aftersales.services import ledger
 from aftersales.tasks import PAYOUT_RETRIES
 from aftersales.tasks import pay_out as pay_out_task
-from disputes import services as dispute_services
-from disputes.models import Ruling
 from orders.models import OrderItem
 from tests.aftersales.factories import file_request, request_in
 
@@ -67,7 +66,7 @@ def test_two_requests_cannot_refund_more_than_was_paid(item, buyer, arbitrator):
     second = request_in(State.DISPUTED, item)
     dispute = second.disputes.get()
     with pytest.raises(RefundLimitExceeded):
-        dispute_services.rule_dispute(
+        services.rule_dispute(
             dispute=dispute,
             actor=arbitrator,
             outcome=Ruling.Outcome.REFUND,
@@ -78,7 +77,7 @@ def test_two_requests_cannot_refund_more_than_was_paid(item, buyer, arbitrator):
     # then: nothing moved; the remaining ¥100 can still be refunded, and not a cent more
     assert refunded(item) == Decimal("100.00")
     assert LedgerEntry.objects.count() == 1
-    dispute_services.rule_dispute(
+    services.rule_dispute(
         dispute=dispute,
         actor=arbitrator,
         outcome=Ruling.Outcome.REFUND,
@@ -87,7 +86,7 @@ def test_two_requests_cannot_refund_more_than_was_paid(item, buyer, arbitrator):
     )
     assert refunded(item) == Decimal("200.00")
     assert sum(LedgerEntry.objects.values_list("amount", flat=True)) == Decimal("200.00")
-    with pytest.raises(services.Ineligible):
+    with pytest.raises(Ineligible):
         file_request(item, kind=Kind.REFUND_ONLY, refund_amount=Decimal("0.01"))
 
 
@@ -95,8 +94,12 @@ def test_record_money_refuses_an_overdraft(item):
     request = request_in(State.REFUNDED, item)
 
     with pytest.raises(RefundLimitExceeded), transaction.atomic():
-        services._record_money(
-            request, type=LedgerEntry.Type.REFUND, amount=Decimal("100.01"), key="extra"
+        ledger.write_entries(
+            [
+                ledger.entry(
+                    request, type=LedgerEntry.Type.REFUND, amount=Decimal("100.01"), key="extra"
+                )
+            ]
         )
 
     assert refunded(item) == Decimal("100.00")
@@ -121,7 +124,7 @@ def test_a_request_is_refunded_only_once(pending_refund):
     request = pending_refund.request
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        services.settle_money(request, request.events.last())
+        ledger.write_entries(ledger.agreed_money(request))
 
     assert LedgerEntry.objects.count() == 1
     assert refunded(pending_refund.order_item) == Decimal("100.00")
@@ -320,9 +323,8 @@ def test_two_refunds_racing_for_the_same_money(item):
     def refund(amount, key):
         def work():
             with transaction.atomic():
-                entry = services._record_money(
-                    request, type=LedgerEntry.Type.REFUND, amount=amount, key=key
-                )
+                entry = ledger.entry(request, type=LedgerEntry.Type.REFUND, amount=amount, key=key)
+                ledger.write_entries([entry])
                 time.sleep(0.2)  # hold the item's lock so the other refund must wait for it
             return entry
 

@@ -20,15 +20,15 @@ from aftersales.actors import SYSTEM
 from aftersales.models import (
     AfterSalesRequest,
     Carrier,
+    Dispute,
     Kind,
     Notification,
     RejectionReason,
     Role,
+    Ruling,
     State,
 )
 from aftersales.sweep import sweep
-from disputes import services as dispute_services
-from disputes.models import Dispute, Ruling
 from tests.aftersales.factories import TRACKING, file_request, photo, request_in
 from tests.orders.factories import (
     ArbitratorFactory,
@@ -74,7 +74,7 @@ class AtLeast(frozenset):
 
 def rule(outcome, amount="0.00"):
     def act(request, p):
-        dispute_services.rule_dispute(
+        services.rule_dispute(
             dispute=request.disputes.get(),
             actor=p["arbitrator"],
             outcome=outcome,
@@ -162,7 +162,7 @@ TRANSITIONS = [
     pytest.param(
         State.REJECTED,
         Kind.RETURN_REFUND,
-        lambda r, p: dispute_services.escalate_to_platform(
+        lambda r, p: services.escalate_to_platform(
             request=r,
             actor=p["buyer"],
             reason=Dispute.Reason.UNFAIR_REJECTION,
@@ -294,7 +294,7 @@ TRANSITIONS = [
     pytest.param(
         State.RETURN_SHIPPED,
         Kind.EXCHANGE,
-        lambda r, p: dispute_services.escalate_overdue(request=r, actor=SYSTEM),
+        lambda r, p: services.escalate_overdue(request=r, actor=SYSTEM),
         Role.STAFF,
         ARBITRATORS,
         id="system-escalates-arbitrators-rule",
@@ -556,7 +556,7 @@ def test_opening_goes_to_the_admin_for_an_arbitrator(
 ):
     request = request_in(State.REJECTED, item)
     with django_capture_on_commit_callbacks(execute=True):
-        dispute_services.escalate_to_platform(
+        services.escalate_to_platform(
             request=request,
             actor=people["buyer"],
             reason=Dispute.Reason.UNFAIR_REJECTION,

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from aftersales.models import AfterSalesRequest, DueAction, Kind, Role, State
+from aftersales.models import Action, AfterSalesRequest, Kind, Role, State
 from tests.aftersales.factories import file_request
 from tests.orders.factories import OrderItemFactory
 
@@ -33,7 +33,7 @@ def reload(request) -> AfterSalesRequest:
 def pending_return(item):
     """A return request the seller has not answered: auto-approved after 5 days."""
     request = reload(file_request(item, kind=Kind.RETURN_REFUND))
-    assert request.due_action == DueAction.AUTO_APPROVE
+    assert request.due_action == Action.APPROVE
     return request
 
 
@@ -156,7 +156,7 @@ def test_failed_requests_are_listed_on_stderr(buyer, seller, pending_return, mon
     def explode(**kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setitem(sweep_module.DUE_ACTIONS, DueAction.AUTO_APPROVE, explode)
+    monkeypatch.setitem(sweep_module.SYSTEM_ACTIONS, Action.APPROVE, explode)
 
     out, err = run("--now", (pending_return.due_at + SECOND).isoformat())
 

@@ -9,12 +9,12 @@ from django.utils import timezone
 
 from aftersales import services
 from aftersales.actors import SYSTEM
-from aftersales.errors import ActionNotAllowed, StaleAction
+from aftersales.errors import ActionNotAllowed, Ineligible, InvalidInput, StaleAction
 from aftersales.models import (
+    Action,
     AfterSalesRequest,
     Carrier,
     CloseReason,
-    DueAction,
     Evidence,
     Kind,
     LedgerEntry,
@@ -508,7 +508,7 @@ def test_each_new_proposal_is_a_new_version(item, buyer, seller):
 def test_compensation_only_goes_with_a_refund_keeping_the_goods(item, seller):
     request = file_request(item, kind=Kind.RETURN_REFUND)
 
-    with pytest.raises(services.InvalidInput):
+    with pytest.raises(InvalidInput):
         propose(request, seller, kind=Kind.RETURN_REFUND, refund="50.00", compensation="10.00")
 
     request.refresh_from_db()
@@ -529,7 +529,7 @@ def test_compensation_only_goes_with_a_refund_keeping_the_goods(item, seller):
 def test_impossible_offers_are_refused(item, seller, kind, refund, compensation):
     request = file_request(item, kind=Kind.RETURN_REFUND)
 
-    with pytest.raises(services.InvalidInput):
+    with pytest.raises(InvalidInput):
         propose(request, seller, kind=kind, refund=refund, compensation=compensation)
 
     request.refresh_from_db()
@@ -543,7 +543,7 @@ def test_impossible_offers_are_refused(item, seller, kind, refund, compensation)
 def test_reject_needs_a_reason(item, seller):
     request = file_request(item)
 
-    with pytest.raises(services.InvalidInput):
+    with pytest.raises(InvalidInput):
         services.reject_request(
             request=request, actor=seller, reason=RejectionReason.USED, explanation="  "
         )
@@ -602,7 +602,7 @@ def test_resubmit_after_rejection_sends_the_new_values(item, buyer, seller):
 def test_resubmission_is_checked_like_a_new_request(item, buyer):
     request = request_in(State.REJECTED, item)
 
-    with pytest.raises(services.Ineligible):
+    with pytest.raises(Ineligible):
         services.resubmit_request(
             request=request,
             actor=buyer,
@@ -654,7 +654,7 @@ def test_disputed_request_cannot_be_withdrawn(item, buyer):
 def test_failed_inspection_needs_a_reason(item, seller):
     request = request_in(State.INSPECTING, item)
 
-    with pytest.raises(services.InvalidInput):
+    with pytest.raises(InvalidInput):
         services.fail_inspection(
             request=request,
             actor=seller,
@@ -670,7 +670,7 @@ def test_failed_inspection_needs_a_reason(item, seller):
 def test_failed_inspection_needs_a_photo(item, seller):
     request = request_in(State.INSPECTING, item)
 
-    with pytest.raises(services.InvalidInput):
+    with pytest.raises(InvalidInput):
         services.fail_inspection(
             request=request,
             actor=seller,
@@ -723,7 +723,7 @@ def test_exchange_cannot_be_passed_without_shipping_a_replacement(item, seller):
 def test_wrong_tracking_number_is_refused_before_anything_changes(item, buyer):
     request = request_in(State.AWAITING_RETURN, item)
 
-    with pytest.raises(services.InvalidInput):
+    with pytest.raises(InvalidInput):
         services.ship_return(
             request=request, actor=buyer, carrier=Carrier.SF, tracking_number="12345"
         )
@@ -788,7 +788,7 @@ def test_finished_requests_take_no_more_messages(state, item, buyer, seller):
 def test_empty_message_is_refused(item, buyer):
     request = file_request(item)
 
-    with pytest.raises(services.InvalidInput):
+    with pytest.raises(InvalidInput):
         services.post_message(request=request, actor=buyer, body="   ")
 
     assert not request.messages.exists()
@@ -823,7 +823,7 @@ def test_seller_response_deadline_for_refund_only(item_fixture, reason, limit, r
 
     aftersales_request = submit(order_item, kind=Kind.REFUND_ONLY, reason=reason, now=now)
 
-    assert_due(aftersales_request, now, limit, DueAction.AUTO_APPROVE)
+    assert_due(aftersales_request, now, limit, Action.APPROVE)
 
 
 @pytest.mark.parametrize("kind", [Kind.RETURN_REFUND, Kind.EXCHANGE, Kind.REPAIR])
@@ -832,7 +832,7 @@ def test_seller_response_deadline_for_other_kinds(kind, item):
 
     request = submit(item, kind=kind, now=now)
 
-    assert_due(request, now, 5 * DAYS, DueAction.AUTO_APPROVE)
+    assert_due(request, now, 5 * DAYS, Action.APPROVE)
 
 
 def test_deadlines_along_the_return_refund_path(item, buyer, seller):
@@ -841,15 +841,15 @@ def test_deadlines_along_the_return_refund_path(item, buyer, seller):
 
     t += HOURS
     request = services.approve_request(request=request, actor=seller, now=t)
-    assert_due(request, t, 7 * DAYS, DueAction.CLOSE)
+    assert_due(request, t, 7 * DAYS, Action.CLOSE_FOR_TIMEOUT)
 
     t += DAYS
     request = services.ship_return(request=request, actor=buyer, now=t, **TRACKING)
-    assert_due(request, t, 10 * DAYS, DueAction.AUTO_REFUND)
+    assert_due(request, t, 10 * DAYS, Action.REFUND_WITHOUT_RECEIPT)
 
     t += DAYS
     request = services.confirm_return_received(request=request, actor=seller, now=t)
-    assert_due(request, t, 3 * DAYS, DueAction.PASS_INSPECTION)
+    assert_due(request, t, 3 * DAYS, Action.PASS_INSPECTION)
 
     t += HOURS
     request = services.pass_inspection(request=request, actor=seller, now=t)
@@ -864,15 +864,15 @@ def test_deadlines_along_the_exchange_path(item, buyer, seller):
     t += DAYS
     request = services.ship_return(request=request, actor=buyer, now=t, **TRACKING)
     # the goods are with the seller: no refund to fall back on, so the platform steps in
-    assert_due(request, t, 10 * DAYS, DueAction.ESCALATE)
+    assert_due(request, t, 10 * DAYS, Action.ESCALATE_OVERDUE)
 
     t += DAYS
     request = services.confirm_return_received(request=request, actor=seller, now=t)
-    assert_due(request, t, 3 * DAYS, DueAction.ESCALATE)
+    assert_due(request, t, 3 * DAYS, Action.ESCALATE_OVERDUE)
 
     t += DAYS
     request = services.ship_replacement(request=request, actor=seller, now=t, **ZTO)
-    assert_due(request, t, 10 * DAYS, DueAction.CONFIRM_RECEIPT)
+    assert_due(request, t, 10 * DAYS, Action.CONFIRM_DELIVERY)
 
     t += DAYS
     request = services.confirm_delivery(request=request, actor=buyer, now=t)
@@ -886,16 +886,16 @@ def test_deadlines_along_the_repair_path(item, buyer, seller):
 
     t += DAYS
     request = services.ship_return(request=request, actor=buyer, now=t, **TRACKING)
-    assert_due(request, t, 10 * DAYS, DueAction.ESCALATE)
+    assert_due(request, t, 10 * DAYS, Action.ESCALATE_OVERDUE)
 
     request = services.confirm_return_received(request=request, actor=seller, now=t)
     t += DAYS
     request = services.pass_inspection(request=request, actor=seller, now=t)
-    assert_due(request, t, 15 * DAYS, DueAction.ESCALATE)
+    assert_due(request, t, 15 * DAYS, Action.ESCALATE_OVERDUE)
 
     t += 3 * DAYS
     request = services.ship_repaired(request=request, actor=seller, now=t, **ZTO)
-    assert_due(request, t, 10 * DAYS, DueAction.CONFIRM_RECEIPT)
+    assert_due(request, t, 10 * DAYS, Action.CONFIRM_DELIVERY)
 
     t += DAYS
     request = services.confirm_delivery(request=request, actor=SYSTEM, now=t)
@@ -916,11 +916,11 @@ def test_deadlines_while_negotiating_and_after_rejection(item, buyer, seller):
         note="Keep it.",
         now=t,
     )
-    assert_due(request, t, 5 * DAYS, DueAction.CLOSE)
+    assert_due(request, t, 5 * DAYS, Action.CLOSE_FOR_TIMEOUT)
 
     t += HOURS
     request = services.decline_proposal(request=request, actor=buyer, now=t)
-    assert_due(request, t, 5 * DAYS, DueAction.CLOSE)
+    assert_due(request, t, 5 * DAYS, Action.CLOSE_FOR_TIMEOUT)
 
     t += HOURS
     request = services.resubmit_request(
@@ -934,7 +934,7 @@ def test_deadlines_while_negotiating_and_after_rejection(item, buyer, seller):
         now=t,
     )
     # the deadline is the revised request's: refund-only on a shipped item
-    assert_due(request, t, 36 * HOURS, DueAction.AUTO_APPROVE)
+    assert_due(request, t, 36 * HOURS, Action.APPROVE)
 
     t += HOURS
     request = services.withdraw_request(request=request, actor=buyer, now=t)

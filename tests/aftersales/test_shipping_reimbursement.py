@@ -3,8 +3,8 @@ from decimal import Decimal
 import pytest
 
 from aftersales import services
+from aftersales.errors import InvalidInput
 from aftersales.models import Kind, LedgerEntry, Reason, State
-from aftersales.services import InvalidInput
 from tests.aftersales.factories import TRACKING, file_request
 
 

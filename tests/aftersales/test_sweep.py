@@ -20,9 +20,10 @@ from django.utils import timezone
 
 from aftersales import services
 from aftersales.models import (
+    Action,
     AfterSalesRequest,
     CloseReason,
-    DueAction,
+    Dispute,
     Kind,
     LedgerEntry,
     Notification,
@@ -36,20 +37,19 @@ from aftersales.models import (
 )
 from aftersales.selectors import overdue_requests
 from aftersales.sweep import (
-    DUE_ACTIONS,
+    SYSTEM_ACTIONS,
     apply_due_action,
     discard_stale_uploads,
     retry_stuck_payouts,
     send_reminders,
     sweep,
+    sweep_deadlines,
 )
 from aftersales.tasks import (
     PAYOUT_BACKOFF_MAX_SECONDS,
     pay_out,
     send_reminder,
-    sweep_deadlines,
 )
-from disputes.models import Dispute
 from orders.models import OrderItem, ReturnAddress
 from tests.aftersales.factories import file_request, request_in
 from tests.orders.factories import (
@@ -110,7 +110,7 @@ AUTOMATIC_ACTIONS = [
         {"not_shipped": True},
         Reason.CHANGED_MIND,
         "seller_response_not_shipped",
-        DueAction.AUTO_APPROVE,
+        Action.APPROVE,
         State.REFUNDED,
         id="submitted-refund-only-not-shipped-24h-auto-approve",
     ),
@@ -120,7 +120,7 @@ AUTOMATIC_ACTIONS = [
         {"in_transit": True},
         Reason.NOT_RECEIVED,
         "seller_response_shipped",
-        DueAction.AUTO_APPROVE,
+        Action.APPROVE,
         State.REFUNDED,
         id="submitted-refund-only-in-transit-36h-auto-approve",
     ),
@@ -130,7 +130,7 @@ AUTOMATIC_ACTIONS = [
         {},
         None,
         "seller_response_shipped",
-        DueAction.AUTO_APPROVE,
+        Action.APPROVE,
         State.REFUNDED,
         id="submitted-refund-only-delivered-36h-auto-approve",
     ),
@@ -140,7 +140,7 @@ AUTOMATIC_ACTIONS = [
         {},
         None,
         "seller_response",
-        DueAction.AUTO_APPROVE,
+        Action.APPROVE,
         State.AWAITING_RETURN,
         id="submitted-return-5d-auto-approve",
     ),
@@ -150,7 +150,7 @@ AUTOMATIC_ACTIONS = [
         {},
         None,
         "seller_response",
-        DueAction.AUTO_APPROVE,
+        Action.APPROVE,
         State.AWAITING_RETURN,
         id="submitted-exchange-5d-auto-approve",
     ),
@@ -160,7 +160,7 @@ AUTOMATIC_ACTIONS = [
         {},
         None,
         "seller_response",
-        DueAction.AUTO_APPROVE,
+        Action.APPROVE,
         State.AWAITING_RETURN,
         id="submitted-repair-5d-auto-approve",
     ),
@@ -170,7 +170,7 @@ AUTOMATIC_ACTIONS = [
         {},
         None,
         "buyer_answer_proposal",
-        DueAction.CLOSE,
+        Action.CLOSE_FOR_TIMEOUT,
         State.CLOSED,
         id="negotiating-5d-close",
     ),
@@ -180,7 +180,7 @@ AUTOMATIC_ACTIONS = [
         {},
         None,
         "buyer_after_rejection",
-        DueAction.CLOSE,
+        Action.CLOSE_FOR_TIMEOUT,
         State.CLOSED,
         id="rejected-5d-close",
     ),
@@ -190,7 +190,7 @@ AUTOMATIC_ACTIONS = [
         {},
         None,
         "buyer_ship_return",
-        DueAction.CLOSE,
+        Action.CLOSE_FOR_TIMEOUT,
         State.CLOSED,
         id="awaiting-return-7d-close",
     ),
@@ -200,7 +200,7 @@ AUTOMATIC_ACTIONS = [
         {},
         None,
         "seller_confirm_receipt",
-        DueAction.AUTO_REFUND,
+        Action.REFUND_WITHOUT_RECEIPT,
         State.REFUNDED,
         id="return-shipped-return-10d-auto-refund",
     ),
@@ -210,7 +210,7 @@ AUTOMATIC_ACTIONS = [
         {},
         None,
         "seller_confirm_receipt",
-        DueAction.ESCALATE,
+        Action.ESCALATE_OVERDUE,
         State.DISPUTED,
         id="return-shipped-exchange-10d-escalate",
     ),
@@ -220,7 +220,7 @@ AUTOMATIC_ACTIONS = [
         {},
         None,
         "seller_confirm_receipt",
-        DueAction.ESCALATE,
+        Action.ESCALATE_OVERDUE,
         State.DISPUTED,
         id="return-shipped-repair-10d-escalate",
     ),
@@ -230,7 +230,7 @@ AUTOMATIC_ACTIONS = [
         {},
         None,
         "seller_inspection",
-        DueAction.PASS_INSPECTION,
+        Action.PASS_INSPECTION,
         State.REFUNDED,
         id="inspecting-return-3d-deemed-passed-refund",
     ),
@@ -240,7 +240,7 @@ AUTOMATIC_ACTIONS = [
         {},
         None,
         "seller_inspection",
-        DueAction.PASS_INSPECTION,
+        Action.PASS_INSPECTION,
         State.REPAIRING,
         id="inspecting-repair-3d-deemed-passed-repairing",
     ),
@@ -250,7 +250,7 @@ AUTOMATIC_ACTIONS = [
         {},
         None,
         "seller_inspection",
-        DueAction.ESCALATE,
+        Action.ESCALATE_OVERDUE,
         State.DISPUTED,
         id="inspecting-exchange-3d-escalate",
     ),
@@ -260,7 +260,7 @@ AUTOMATIC_ACTIONS = [
         {},
         None,
         "seller_repair",
-        DueAction.ESCALATE,
+        Action.ESCALATE_OVERDUE,
         State.DISPUTED,
         id="repairing-15d-escalate",
     ),
@@ -270,7 +270,7 @@ AUTOMATIC_ACTIONS = [
         {},
         None,
         "buyer_confirm_receipt",
-        DueAction.CONFIRM_RECEIPT,
+        Action.CONFIRM_DELIVERY,
         State.EXCHANGED,
         id="replacement-shipped-10d-auto-confirm",
     ),
@@ -280,7 +280,7 @@ AUTOMATIC_ACTIONS = [
         {},
         None,
         "buyer_confirm_receipt",
-        DueAction.CONFIRM_RECEIPT,
+        Action.CONFIRM_DELIVERY,
         State.REPAIRED,
         id="repair-shipped-10d-auto-confirm",
     ),
@@ -371,12 +371,15 @@ def assert_outcome(request, item, *, now, refunded_before) -> None:
     if request.state == State.AWAITING_RETURN:
         assert request.return_address == str(request.shop.default_return_address)
         assert request.return_address
-        assert (request.due_at, request.due_action) == (now + timedelta(days=7), DueAction.CLOSE)
+        assert (request.due_at, request.due_action) == (
+            now + timedelta(days=7),
+            Action.CLOSE_FOR_TIMEOUT,
+        )
         assert request.finished_at is None
     elif request.state == State.REPAIRING:
         assert (request.due_at, request.due_action) == (
             now + timedelta(days=15),
-            DueAction.ESCALATE,
+            Action.ESCALATE_OVERDUE,
         )
     elif request.state == State.DISPUTED:
         dispute = request.disputes.get()
@@ -515,7 +518,7 @@ def test_a_failing_row_is_logged_rolled_back_and_the_others_are_applied(
         AfterSalesRequest.objects.filter(pk=request.pk).update(
             due_at=now - timedelta(minutes=minutes)
         )
-    real_approve = DUE_ACTIONS[DueAction.AUTO_APPROVE]
+    real_approve = SYSTEM_ACTIONS[Action.APPROVE]
 
     def approve_but_fail_for_bad(*, request, **kwargs):
         result = real_approve(request=request, **kwargs)
@@ -523,7 +526,7 @@ def test_a_failing_row_is_logged_rolled_back_and_the_others_are_applied(
             raise RuntimeError("payment service exploded")
         return result
 
-    monkeypatch.setitem(DUE_ACTIONS, DueAction.AUTO_APPROVE, approve_but_fail_for_bad)
+    monkeypatch.setitem(SYSTEM_ACTIONS, Action.APPROVE, approve_but_fail_for_bad)
 
     # when
     with caplog.at_level(logging.ERROR, logger="aftersales.sweep"):
@@ -537,7 +540,7 @@ def test_a_failing_row_is_logged_rolled_back_and_the_others_are_applied(
     assert str(bad.pk) in failures[0].getMessage()
     assert "payment service exploded" in caplog.text  # with the traceback
     bad = reload(bad)
-    assert (bad.state, bad.due_action) == (State.SUBMITTED, DueAction.AUTO_APPROVE)
+    assert (bad.state, bad.due_action) == (State.SUBMITTED, Action.APPROVE)
     assert not LedgerEntry.objects.filter(request=bad).exists()
     assert not bad.events.filter(actor_role=Role.SYSTEM).exists()
     assert OrderItem.objects.get(pk=bad.order_item_id).refunded_amount == 0
@@ -607,7 +610,7 @@ def test_overdue_query_uses_the_due_at_index(buyer, shop, seller):
             description="bulk",
             state=State.CLOSED,  # terminal: the one-open-request constraint does not apply
             due_at=None if i % 3 == 0 else now + timedelta(days=30, minutes=i),
-            due_action="" if i % 3 == 0 else DueAction.CLOSE,
+            due_action="" if i % 3 == 0 else Action.CLOSE_FOR_TIMEOUT,
         )
         for i in range(6000)
     ]
@@ -624,7 +627,7 @@ def test_overdue_query_uses_the_due_at_index(buyer, shop, seller):
             description="bulk",
             state=State.CLOSED,
             due_at=now - timedelta(minutes=i + 1),
-            due_action=DueAction.CLOSE,
+            due_action=Action.CLOSE_FOR_TIMEOUT,
         )
         for i in range(5)
     ]
@@ -696,13 +699,13 @@ def test_two_sweeps_at_once_apply_each_action_exactly_once(buyer, shop, seller, 
     due_soon = file_request(new_item(buyer, shop), kind=Kind.RETURN_REFUND)
     AfterSalesRequest.objects.filter(pk=due_soon.pk).update(due_at=now + timedelta(hours=2))
     # each action takes a little while, so the two sweeps really overlap
-    real_approve = DUE_ACTIONS[DueAction.AUTO_APPROVE]
+    real_approve = SYSTEM_ACTIONS[Action.APPROVE]
 
     def slow_approve(**kwargs):
         time.sleep(0.01)
         return real_approve(**kwargs)
 
-    monkeypatch.setitem(DUE_ACTIONS, DueAction.AUTO_APPROVE, slow_approve)
+    monkeypatch.setitem(SYSTEM_ACTIONS, Action.APPROVE, slow_approve)
 
     # when
     outcomes = run_together(lambda: sweep(now=now), lambda: sweep(now=now))
@@ -957,7 +960,7 @@ def test_the_sweep_runs_every_minute():
     schedules = [
         entry
         for entry in settings.CELERY_BEAT_SCHEDULE.values()
-        if entry["task"] == "aftersales.tasks.sweep_deadlines"
+        if entry["task"] == "aftersales.sweep.sweep_deadlines"
     ]
     assert len(schedules) == 1
     assert schedules[0]["schedule"] == 60.0
@@ -997,7 +1000,7 @@ def test_the_soft_time_limit_stops_the_sweep_it_is_not_one_rows_failure(
     ``reject_on_worker_lost``, the whole sweep is redelivered to run into the limit again."""
     requests = [file_request(new_item(buyer, shop), kind=Kind.REFUND_ONLY) for _ in range(3)]
     make_overdue(*requests)
-    real_approve = DUE_ACTIONS[DueAction.AUTO_APPROVE]
+    real_approve = SYSTEM_ACTIONS[Action.APPROVE]
     attempted = []
 
     def time_runs_out_on_the_first(**kwargs):
@@ -1006,7 +1009,7 @@ def test_the_soft_time_limit_stops_the_sweep_it_is_not_one_rows_failure(
             raise SoftTimeLimitExceeded()
         return real_approve(**kwargs)
 
-    monkeypatch.setitem(DUE_ACTIONS, DueAction.AUTO_APPROVE, time_runs_out_on_the_first)
+    monkeypatch.setitem(SYSTEM_ACTIONS, Action.APPROVE, time_runs_out_on_the_first)
 
     with pytest.raises(SoftTimeLimitExceeded):
         sweep(now=timezone.now())
@@ -1017,10 +1020,11 @@ def test_the_soft_time_limit_stops_the_sweep_it_is_not_one_rows_failure(
 
 
 def test_idempotent_tasks_ack_late_and_are_requeued_if_the_worker_dies():
+    from aftersales import sweep as sweep_module
     from aftersales import tasks
 
     for task in (
-        tasks.sweep_deadlines,
+        sweep_module.sweep_deadlines,
         tasks.pay_out,
         tasks.announce_transition,
         tasks.send_reminder,

@@ -16,21 +16,21 @@ from django.utils import timezone
 
 from aftersales import services
 from aftersales.actors import SYSTEM
-from aftersales.errors import ActionNotAllowed, StaleAction
+from aftersales.errors import ActionNotAllowed, InvalidInput, StaleAction
 from aftersales.models import (
     WITHDRAWABLE_STATES,
     AfterSalesRequest,
     Carrier,
+    Dispute,
     Evidence,
     Kind,
     LedgerEntry,
     Reason,
     RejectionReason,
     Role,
+    Ruling,
     State,
 )
-from disputes import services as dispute_services
-from disputes.models import Dispute, Ruling
 from tests.aftersales.factories import TRACKING, photo, request_in
 
 pytestmark = pytest.mark.django_db
@@ -180,7 +180,7 @@ ACTIONS = [
     ),
     Action(
         "escalate_to_platform",
-        lambda r, a, ctx: dispute_services.escalate_to_platform(
+        lambda r, a, ctx: services.escalate_to_platform(
             request=r, actor=a, reason=Dispute.Reason.UNFAIR_REJECTION, statement="Unfair."
         ),
         frozenset({Role.BUYER}),
@@ -188,13 +188,13 @@ ACTIONS = [
     ),
     Action(
         "escalate_overdue",
-        lambda r, a, ctx: dispute_services.escalate_overdue(request=r, actor=a),
+        lambda r, a, ctx: services.escalate_overdue(request=r, actor=a),
         frozenset({Role.SYSTEM}),
         frozenset({State.RETURN_SHIPPED, State.INSPECTING, State.REPAIRING}),
     ),
     Action(
         "rule_dispute",
-        lambda r, a, ctx: dispute_services.rule_dispute(
+        lambda r, a, ctx: services.rule_dispute(
             dispute=ctx["dispute"],
             actor=a,
             outcome=Ruling.Outcome.REFUND,
@@ -323,7 +323,7 @@ def test_wrong_actor_or_wrong_state_is_refused_and_changes_nothing(state, kind, 
                 continue  # this one would succeed: see test_allowed_actor_succeeds
             expected = StaleAction if allowed else ActionNotAllowed
 
-            with pytest.raises((ActionNotAllowed, StaleAction, services.InvalidInput)) as caught:
+            with pytest.raises((ActionNotAllowed, StaleAction, InvalidInput)) as caught:
                 action.call(request, actor, ctx)
 
             assert caught.type is expected, f"{action.name} as {name}: {caught.value!r}"

@@ -110,7 +110,7 @@ class Worker:
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_overdue_refund_is_approved_and_paid_out_by_a_real_worker(buyer, shop, seller, item):
-    from aftersales.tasks import sweep_deadlines
+    from aftersales.sweep import sweep_deadlines
     from config.celery import app
 
     # given: a refund-only request the seller left past its deadline (committed: the worker is
@@ -166,7 +166,7 @@ def test_overdue_refund_is_approved_and_paid_out_by_a_real_worker(buyer, shop, s
         worker.wait_until(
             lambda: (
                 "aftersales.tasks.pay_out" in worker.output
-                and "aftersales.tasks.sweep_deadlines" in worker.output
+                and "aftersales.sweep.sweep_deadlines" in worker.output
             ),
             10,
             "the worker to log both tasks",

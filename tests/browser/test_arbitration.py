@@ -13,8 +13,7 @@ from django.contrib.auth.models import Group, Permission
 from PIL import Image
 from playwright.sync_api import expect
 
-from aftersales.models import AfterSalesRequest, LedgerEntry, State
-from disputes.models import Dispute, Ruling
+from aftersales.models import AfterSalesRequest, Dispute, LedgerEntry, Ruling, State
 from tests.aftersales.factories import request_in
 from tests.browser.conftest import PASSWORD, sign_in
 
@@ -121,7 +120,7 @@ def test_escalation_answer_ruling_and_refund_seen_by_both_sides(
     as_staff.fill("#id_username", "arbitrator")
     as_staff.fill("#id_password", PASSWORD)
     as_staff.get_by_role("button", name="Log in").click()
-    as_staff.goto("/admin/disputes/dispute/")
+    as_staff.goto("/admin/aftersales/dispute/")
     dispute = Dispute.objects.get(request=request)
     as_staff.locator("#result_list").get_by_role("link", name=str(dispute.pk), exact=True).click()
     case = as_staff.locator(".case")

@@ -8,8 +8,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from aftersales import services
-from aftersales.models import AfterSalesRequest, Kind, RequestEvent, Shipment, State
-from disputes.models import Dispute
+from aftersales.models import AfterSalesRequest, Dispute, Kind, RequestEvent, Shipment, State
 from tests.aftersales.factories import file_request, request_in
 from tests.browser.conftest import sign_in
 from tests.orders.factories import OrderItemFactory

@@ -17,20 +17,23 @@ from django.utils import timezone
 
 from aftersales import services
 from aftersales.actors import SYSTEM
-from aftersales.errors import ActionNotAllowed, StaleAction
+from aftersales.errors import ActionNotAllowed, InvalidInput, StaleAction
 from aftersales.models import (
     AfterSalesRequest,
     CloseReason,
+    Dispute,
     Kind,
     LedgerEntry,
     Notification,
     RequestEvent,
     Role,
+    Ruling,
     State,
 )
 from aftersales.payments import SimulatedGateway
 from aftersales.selectors import requests_for_buyer, requests_for_seller, visible_requests
-from disputes.models import Complaint, Dispute, EvidenceRequest, Ruling
+from aftersales.services import rule_dispute
+from disputes.models import Complaint, EvidenceRequest
 from disputes.services import (
     answer_dispute,
     file_complaint,
@@ -38,14 +41,13 @@ from disputes.services import (
     provide_evidence,
     request_evidence,
     resolve_complaint,
-    rule_dispute,
 )
 from tests.aftersales.factories import TRACKING, photo, request_in
 from tests.orders.factories import ShopMemberFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-INVALID = services.InvalidInput
+INVALID = InvalidInput
 
 
 @pytest.fixture(autouse=True)

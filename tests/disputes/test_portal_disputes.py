@@ -17,9 +17,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from aftersales.models import Evidence, PendingUpload, Role, State
+from aftersales import services
+from aftersales.models import Dispute, Evidence, PendingUpload, Role, Ruling, State
 from disputes import services as dispute_services
-from disputes.models import Complaint, Dispute, EvidenceRequest, Ruling
+from disputes.models import Complaint, EvidenceRequest
 from tests.aftersales.factories import jpeg_upload, request_in
 
 pytestmark = pytest.mark.django_db
@@ -230,7 +231,7 @@ def test_an_answer_sent_after_the_ruling_says_the_platform_has_ruled(
     as_seller, disputed, arbitrator
 ):
     """The seller typed the answer while the arbitrator ruled (a stale page, SPEC §6)."""
-    dispute_services.rule_dispute(
+    services.rule_dispute(
         dispute=disputed, actor=arbitrator, outcome=Ruling.Outcome.FOR_SELLER, rationale="No dent."
     )
 
@@ -413,7 +414,7 @@ def test_strangers_get_404_for_the_evidence_urls(disputed, arbitrator, other_buy
 
 def test_evidence_sent_after_the_ruling_says_the_platform_has_ruled(as_buyer, disputed, arbitrator):
     asked = ask(disputed, arbitrator, Role.BUYER)
-    dispute_services.rule_dispute(
+    services.rule_dispute(
         dispute=disputed, actor=arbitrator, outcome=Ruling.Outcome.FOR_SELLER, rationale="No dent."
     )
 
@@ -428,7 +429,7 @@ def test_evidence_sent_after_the_ruling_says_the_platform_has_ruled(as_buyer, di
 
 def test_after_the_ruling_the_open_question_is_no_longer_shown(as_buyer, disputed, arbitrator):
     asked = ask(disputed, arbitrator, Role.BUYER)
-    dispute_services.rule_dispute(
+    services.rule_dispute(
         dispute=disputed, actor=arbitrator, outcome=Ruling.Outcome.FOR_SELLER, rationale="Done."
     )
 
@@ -473,7 +474,7 @@ def test_after_the_ruling_the_open_question_is_no_longer_shown(as_buyer, dispute
 def test_both_sides_read_the_ruling_and_its_rationale(
     outcome, amounts, shown, badge, disputed, arbitrator, as_buyer, as_seller
 ):
-    dispute_services.rule_dispute(
+    services.rule_dispute(
         dispute=disputed,
         actor=arbitrator,
         outcome=outcome,
@@ -492,7 +493,7 @@ def test_both_sides_read_the_ruling_and_its_rationale(
 
 
 def test_a_ruling_for_the_seller_says_why_the_request_closed(disputed, arbitrator, as_buyer):
-    dispute_services.rule_dispute(
+    services.rule_dispute(
         dispute=disputed, actor=arbitrator, outcome=Ruling.Outcome.FOR_SELLER, rationale="No dent."
     )
 
@@ -504,7 +505,7 @@ def test_a_ruling_for_the_seller_says_why_the_request_closed(disputed, arbitrato
 def test_a_return_ruling_gives_the_buyer_the_address_to_ship_back_to(
     disputed, arbitrator, as_buyer, shop
 ):
-    dispute_services.rule_dispute(
+    services.rule_dispute(
         dispute=disputed,
         actor=arbitrator,
         outcome=Ruling.Outcome.RETURN_AND_REFUND,

@@ -9,19 +9,20 @@ from django.utils import timezone
 
 from aftersales import services
 from aftersales.actors import SYSTEM
-from aftersales.errors import ActionNotAllowed, RefundLimitExceeded, StaleAction
+from aftersales.errors import ActionNotAllowed, InvalidInput, RefundLimitExceeded, StaleAction
 from aftersales.models import (
+    Action,
     AfterSalesRequest,
     CloseReason,
-    DueAction,
+    Dispute,
     Kind,
     LedgerEntry,
     RejectionReason,
     Role,
+    Ruling,
     State,
 )
-from disputes.models import Dispute, Ruling
-from disputes.services import escalate_overdue, escalate_to_platform, rule_dispute
+from aftersales.services import escalate_overdue, escalate_to_platform, rule_dispute
 from orders.models import OrderItem
 from tests.aftersales.factories import TRACKING, photo, request_in
 from tests.orders.factories import UserFactory
@@ -157,7 +158,7 @@ def test_system_cannot_escalate_for_the_buyer(item):
 def test_escalation_needs_a_statement(statement, item, buyer):
     request = request_in(State.REJECTED, item)
 
-    with pytest.raises(services.InvalidInput):
+    with pytest.raises(InvalidInput):
         escalate(request, buyer, statement=statement)
 
     request.refresh_from_db()
@@ -169,7 +170,7 @@ def test_escalation_needs_a_statement(statement, item, buyer):
 def test_escalation_needs_a_reason_of_the_buyer(reason, item, buyer):
     request = request_in(State.REJECTED, item)
 
-    with pytest.raises(services.InvalidInput):
+    with pytest.raises(InvalidInput):
         escalate(request, buyer, reason=reason)
 
     assert not Dispute.objects.exists()
@@ -189,7 +190,7 @@ def test_escalation_needs_a_reason_of_the_buyer(reason, item, buyer):
 )
 def test_system_escalates_an_overdue_seller(state, kind, item):
     request = request_in(state, item, kind=kind)
-    assert request.due_action == DueAction.ESCALATE
+    assert request.due_action == Action.ESCALATE_OVERDUE
     now = request.due_at + timedelta(minutes=1)
 
     request = escalate_overdue(request=request, actor=SYSTEM, now=now)
@@ -315,7 +316,7 @@ def test_ruling_return_and_refund(arbitrator, buyer, seller, shop, item):
     assert request.state == State.AWAITING_RETURN
     assert (request.kind, request.refund_amount) == (Kind.RETURN_REFUND, Decimal("90.00"))
     assert request.return_address == str(shop.default_return_address)
-    assert request.due_action == DueAction.CLOSE
+    assert request.due_action == Action.CLOSE_FOR_TIMEOUT
     assert not ledger(request)
 
     # and the refund follows once the goods come back and pass inspection
@@ -348,7 +349,7 @@ def test_ruling_for_the_seller_closes_the_request(disputed, arbitrator, item):
 
 @pytest.mark.parametrize("rationale", ["", "  "])
 def test_ruling_needs_a_rationale(rationale, disputed, arbitrator):
-    with pytest.raises(services.InvalidInput):
+    with pytest.raises(InvalidInput):
         rule(disputed, arbitrator, Ruling.Outcome.FOR_SELLER, rationale=rationale)
 
     disputed.refresh_from_db()
@@ -368,7 +369,7 @@ def test_ruling_needs_a_rationale(rationale, disputed, arbitrator):
     ],
 )
 def test_ruling_with_missing_or_negative_amounts_is_refused(outcome, amounts, disputed, arbitrator):
-    with pytest.raises(services.InvalidInput):
+    with pytest.raises(InvalidInput):
         rule(disputed, arbitrator, outcome, **amounts)
 
     assert state_of(disputed) == State.DISPUTED

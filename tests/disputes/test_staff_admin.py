@@ -20,9 +20,9 @@ from django.utils import timezone
 
 from aftersales import services
 from aftersales.evidence import prepare_video
-from aftersales.models import AfterSalesRequest, LedgerEntry, Role, State
+from aftersales.models import AfterSalesRequest, Dispute, LedgerEntry, Role, Ruling, State
 from disputes import services as dispute_services
-from disputes.models import Complaint, Dispute, EvidenceRequest, Ruling
+from disputes.models import Complaint, EvidenceRequest
 from tests.aftersales.factories import photo, request_in
 from tests.orders.factories import (
     OrderItemFactory,
@@ -33,7 +33,7 @@ from tests.orders.factories import (
 
 pytestmark = pytest.mark.django_db
 
-QUEUE = "/admin/disputes/dispute/"
+QUEUE = "/admin/aftersales/dispute/"
 LOGIN = "/admin/login/"
 MP4 = b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00isomiso2avc1mp41" + b"\x00" * 200
 
@@ -101,7 +101,7 @@ def textarea(response, name: str) -> str:
 
 def listed(response) -> list[int]:
     """The disputes the queue lists, top to bottom."""
-    ids = re.findall(r'href="/admin/disputes/dispute/(\d+)/change/', response.content.decode())
+    ids = re.findall(r'href="/admin/aftersales/dispute/(\d+)/change/', response.content.decode())
     return list(dict.fromkeys(int(i) for i in ids))
 
 
@@ -145,7 +145,7 @@ def queue(shop, seller, buyer, other_buyer):
         "overdue": dispute(other_buyer, shop, 6),
         "ruled": dispute(buyer, shop, 7),
     }
-    dispute_services.rule_dispute(
+    services.rule_dispute(
         dispute=disputes["ruled"],
         actor=UserFactory(username="root", is_superuser=True, is_staff=True),
         outcome=Ruling.Outcome.FOR_SELLER,
@@ -226,7 +226,7 @@ def case(item, buyer, seller, arbitrator):
     """A dispute with a bit of everything: photos and a video from both sides, the seller's
     answer, a question to the buyer and its answer, a message."""
     request = request_in(State.REJECTED, item)
-    dispute = dispute_services.escalate_to_platform(
+    dispute = services.escalate_to_platform(
         request=request,
         actor=buyer,
         reason=Dispute.Reason.UNFAIR_REJECTION,

@@ -20,17 +20,18 @@ from PIL import Image
 from aftersales.actors import ARBITRATORS_GROUP
 from aftersales.models import (
     AfterSalesRequest,
+    Dispute,
     Evidence,
     Kind,
     LedgerEntry,
     Message,
     Proposal,
     RequestEvent,
+    Ruling,
     Shipment,
     State,
 )
 from aftersales.shipping import tracking_error
-from disputes.models import Dispute, Ruling
 from orders import demo
 from orders.models import Order, OrderItem, Shop
 

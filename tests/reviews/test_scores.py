@@ -18,9 +18,17 @@ from django.utils import timezone
 
 from aftersales import services
 from aftersales.actors import SYSTEM
-from aftersales.models import AfterSalesRequest, Kind, RejectionReason, RequestEvent, Role, State
-from disputes.models import Dispute, Ruling
-from disputes.services import rule_dispute
+from aftersales.models import (
+    AfterSalesRequest,
+    Dispute,
+    Kind,
+    RejectionReason,
+    RequestEvent,
+    Role,
+    Ruling,
+    State,
+)
+from aftersales.services import rule_dispute
 from reviews.models import Review
 from reviews.selectors import shop_scores, weekly_trend
 from tests.aftersales.factories import TRACKING, file_request, request_in

@@ -6,11 +6,9 @@ import pytest
 from PIL import Image
 
 from aftersales import services
-from aftersales.errors import ActionNotAllowed, StaleAction
-from aftersales.models import OPEN_STATES, CloseReason, State
-from aftersales.services import InvalidInput
-from disputes.models import Ruling
-from disputes.services import rule_dispute
+from aftersales.errors import ActionNotAllowed, InvalidInput, StaleAction
+from aftersales.models import OPEN_STATES, CloseReason, Ruling, State
+from aftersales.services import rule_dispute
 from reviews.models import Review, ReviewPhoto
 from reviews.services import (
     can_edit,

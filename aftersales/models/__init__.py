@@ -1,0 +1,70 @@
+"""The after-sales models, one module per concern; import them from here."""
+
+from .dispute import Dispute, Ruling
+from .ledger import LedgerEntry
+from .records import (
+    Evidence,
+    Message,
+    Notification,
+    PendingUpload,
+    Proposal,
+    RequestEvent,
+    Shipment,
+    evidence_path,
+    pending_upload_path,
+)
+from .request import (
+    SELLER_HOLDS_GOODS_STATES,
+    WITHDRAWABLE_STATES,
+    ZERO,
+    AfterSalesRequest,
+    seller_pays_return_shipping,
+)
+from .vocabulary import (
+    NEXT_ACTOR,
+    OPEN_STATES,
+    SUCCESS_STATES,
+    TERMINAL_STATES,
+    Action,
+    Carrier,
+    CloseReason,
+    Kind,
+    Reason,
+    RejectionReason,
+    Role,
+    State,
+    states_waiting_for,
+)
+
+__all__ = [
+    "NEXT_ACTOR",
+    "OPEN_STATES",
+    "SELLER_HOLDS_GOODS_STATES",
+    "SUCCESS_STATES",
+    "TERMINAL_STATES",
+    "WITHDRAWABLE_STATES",
+    "ZERO",
+    "Action",
+    "AfterSalesRequest",
+    "Carrier",
+    "CloseReason",
+    "Dispute",
+    "Evidence",
+    "Kind",
+    "LedgerEntry",
+    "Message",
+    "Notification",
+    "PendingUpload",
+    "Proposal",
+    "Reason",
+    "RejectionReason",
+    "RequestEvent",
+    "Role",
+    "Ruling",
+    "Shipment",
+    "State",
+    "evidence_path",
+    "pending_upload_path",
+    "seller_pays_return_shipping",
+    "states_waiting_for",
+]

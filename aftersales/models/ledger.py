@@ -1,0 +1,61 @@
+"""The money ledger: one row per money movement (SPEC §5)."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from orders.models import Order, OrderItem
+
+from .request import AfterSalesRequest
+
+
+class LedgerEntry(models.Model):
+    """One money movement. The idempotency key makes each one happen once, whatever retries."""
+
+    class Type(models.TextChoices):
+        REFUND = "refund", _("refund")
+        COMPENSATION = "compensation", _("compensation")
+        SHIPPING_REIMBURSEMENT = "shipping", _("shipping reimbursement")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending payout")
+        PAID = "paid", _("paid")
+        FAILED = "failed", _("payout failed — needs staff")
+
+    request = models.ForeignKey(
+        AfterSalesRequest,
+        verbose_name=_("after-sales request"),
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+    )
+    order_item = models.ForeignKey(
+        OrderItem,
+        verbose_name=_("order item"),
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+    )
+    type = models.CharField(_("type"), max_length=20, choices=Type.choices)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    payment_method = models.CharField(
+        _("paid back to"), max_length=10, choices=Order.PaymentMethod.choices
+    )
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("payout attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    gateway_reference = models.CharField(_("gateway reference"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} ¥{self.amount}"

@@ -1,0 +1,161 @@
+"""The words of the after-sales domain: kinds, reasons, states, roles and actions.
+
+Each is one ``TextChoices`` with translated labels, used alike by the models, the services,
+the stored events, the pages and the deadline sweep.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    REFUND_ONLY = "refund_only", _("Refund only")
+    RETURN_REFUND = "return_refund", _("Return and refund")
+    EXCHANGE = "exchange", _("Exchange")
+    REPAIR = "repair", _("Repair")
+
+    @property
+    def is_money(self) -> bool:
+        return self in (Kind.REFUND_ONLY, Kind.RETURN_REFUND)
+
+    @property
+    def needs_goods_back(self) -> bool:
+        return self is not Kind.REFUND_ONLY
+
+
+class Reason(models.TextChoices):
+    # 七天无理由: the buyer's own choice.
+    CHANGED_MIND = "changed_mind", _("Changed my mind")
+    WRONG_SIZE = "wrong_size", _("Bought the wrong size or variant")
+    # The seller is responsible.
+    QUALITY_PROBLEM = "quality_problem", _("Quality problem")
+    NOT_AS_DESCRIBED = "not_as_described", _("Not as described")
+    WRONG_ITEM = "wrong_item", _("Wrong item sent")
+    DAMAGED_IN_TRANSIT = "damaged_in_transit", _("Damaged in transit")
+    MISSING_PARTS = "missing_parts", _("Missing parts or accessories")
+    NOT_RECEIVED = "not_received", _("Not received")
+
+    @property
+    def is_no_reason(self) -> bool:
+        return self in (Reason.CHANGED_MIND, Reason.WRONG_SIZE)
+
+
+class State(models.TextChoices):
+    SUBMITTED = "submitted", _("Waiting for the seller")
+    NEGOTIATING = "negotiating", _("Waiting for the buyer to answer the proposal")
+    REJECTED = "rejected", _("Rejected by the seller")
+    AWAITING_RETURN = "awaiting_return", _("Waiting for the buyer to ship back")
+    RETURN_SHIPPED = "return_shipped", _("Waiting for the seller to confirm receipt")
+    INSPECTING = "inspecting", _("Seller inspecting")
+    REPAIRING = "repairing", _("Being repaired")
+    REPLACEMENT_SHIPPED = "replacement_shipped", _("Replacement on its way")
+    REPAIR_SHIPPED = "repair_shipped", _("Repaired item on its way")
+    DISPUTED = "disputed", _("Platform intervening")
+    REFUNDED = "refunded", _("Refunded")
+    EXCHANGED = "exchanged", _("Exchange completed")
+    REPAIRED = "repaired", _("Repair completed")
+    CLOSED = "closed", _("Closed")
+
+
+SUCCESS_STATES = (State.REFUNDED, State.EXCHANGED, State.REPAIRED)
+TERMINAL_STATES = (*SUCCESS_STATES, State.CLOSED)
+OPEN_STATES = tuple(s for s in State if s not in TERMINAL_STATES)
+
+
+class CloseReason(models.TextChoices):
+    WITHDRAWN = "withdrawn", _("Withdrawn by the buyer")
+    TIMED_OUT = "timed_out", _("Timed out")
+    RULED_FOR_SELLER = "ruled_for_seller", _("Platform ruled for the seller")
+
+
+class RejectionReason(models.TextChoices):
+    """Why a seller refuses a request or fails the inspection of returned goods."""
+
+    USED = "used", _("The goods were used or damaged after delivery")
+    INCOMPLETE = "incomplete", _("Parts, tags or packaging are missing")
+    OUTSIDE_POLICY = "outside_policy", _("Outside the shop's after-sales policy")
+    NO_EVIDENCE = "no_evidence", _("The evidence does not show the problem")
+    NOT_OUR_ITEM = "not_our_item", _("The returned item is not the one we sold")
+    OTHER = "other", _("Other")
+
+
+class Role(models.TextChoices):
+    BUYER = "buyer", _("buyer")
+    SELLER = "seller", _("seller")
+    STAFF = "staff", _("platform")
+    SYSTEM = "system", _("system")
+
+
+# Who must act next in each open state (SPEC §4): their queue, their reminders, their
+# notifications.
+NEXT_ACTOR: dict[str, Role] = {
+    State.SUBMITTED: Role.SELLER,
+    State.NEGOTIATING: Role.BUYER,
+    State.REJECTED: Role.BUYER,
+    State.AWAITING_RETURN: Role.BUYER,
+    State.RETURN_SHIPPED: Role.SELLER,
+    State.INSPECTING: Role.SELLER,
+    State.REPAIRING: Role.SELLER,
+    State.REPLACEMENT_SHIPPED: Role.BUYER,
+    State.REPAIR_SHIPPED: Role.BUYER,
+    State.DISPUTED: Role.STAFF,
+}
+
+
+def states_waiting_for(role: Role) -> tuple[str, ...]:
+    """The open states in which ``role`` must act next."""
+    return tuple(state for state, actor in NEXT_ACTOR.items() if actor == role)
+
+
+class Action(models.TextChoices):
+    """Everything that can happen to a request, as the event log stores it.
+
+    A value that names a transition of :class:`AfterSalesRequest` is that transition (who may
+    take it is declared on it); the others are logged without moving the request. The label
+    is how the timeline says it: "<who> <label>".
+    """
+
+    SUBMIT = "submit", _("filed the request")
+    RESUBMIT = "resubmit", _("revised and resubmitted the request")
+    WITHDRAW = "withdraw", _("withdrew the request")
+    APPROVE = "approve", _("approved the request")
+    PROPOSE = "propose", _("proposed another solution")
+    REJECT = "reject", _("rejected the request")
+    ACCEPT_PROPOSAL = "accept_proposal", _("accepted the proposal")
+    DECLINE_PROPOSAL = "decline_proposal", _("declined the proposal")
+    SHIP_RETURN = "ship_return", _("shipped the goods back")
+    CONFIRM_RETURN_RECEIVED = (
+        "confirm_return_received",
+        _("confirmed receipt of the returned goods"),
+    )
+    REFUND_WITHOUT_RECEIPT = (
+        "refund_without_receipt",
+        _("refunded: the seller did not confirm receipt in time"),
+    )
+    PASS_INSPECTION = "pass_inspection", _("passed the inspection")
+    FAIL_INSPECTION = "fail_inspection", _("failed the inspection")
+    SHIP_REPLACEMENT = "ship_replacement", _("shipped the replacement")
+    SHIP_REPAIRED = "ship_repaired", _("shipped the repaired item")
+    CONFIRM_DELIVERY = "confirm_delivery", _("confirmed receipt")
+    CLOSE_FOR_TIMEOUT = "close_for_timeout", _("closed the request: the deadline passed")
+    ESCALATE = "escalate", _("asked the platform to step in")
+    ESCALATE_OVERDUE = (
+        "escalate_overdue",
+        _("handed the request to the platform: the seller's deadline passed"),
+    )
+    RULE = "rule", _("ruled on the dispute")
+    # Logged on the request's timeline without moving it.
+    ANSWER_DISPUTE = "answer_dispute", _("answered the dispute")
+    REQUEST_EVIDENCE = "request_evidence", _("asked for more evidence")
+    PROVIDE_EVIDENCE = "provide_evidence", _("provided more evidence")
+    COMPLAIN = "complain", _("filed a complaint about the shop")
+
+
+class Carrier(models.TextChoices):
+    SF = "sf", _("SF Express")
+    JD = "jd", _("JD Logistics")
+    EMS = "ems", _("China Post EMS")
+    ZTO = "zto", _("ZTO Express")
+    YTO = "yto", _("YTO Express")
+    STO = "sto", _("STO Express")
+    YUNDA = "yunda", _("Yunda Express")

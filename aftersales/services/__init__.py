@@ -1,0 +1,57 @@
+"""Every change to an after-sales request, one function per action (SPEC §4).
+
+Each action runs in one transaction and reads top to bottom: lock the request row, check that
+the actor may take the action (declared on the model's transition), take the transition, write
+the row, its event and evidence and the money it moves, and register what must happen after
+commit (notifications, payouts). A stale page or a double click finds the row already moved on
+and gets :class:`~aftersales.errors.StaleAction`; nothing changes.
+
+The modules are split by capability; the shared steps are in :mod:`.core`, money in
+:mod:`.ledger`. Callers import the actions from here.
+"""
+
+from .core import record_activity
+from .delivery import confirm_delivery, ship_repaired, ship_replacement
+from .filing import resubmit_request, submit_request, withdraw_request
+from .messages import post_message
+from .platform import escalate_overdue, escalate_to_platform, rule_dispute
+from .returns import (
+    confirm_return_received,
+    fail_inspection,
+    pass_inspection,
+    refund_without_receipt,
+    ship_return,
+)
+from .seller_review import (
+    accept_proposal,
+    approve_request,
+    decline_proposal,
+    propose_solution,
+    reject_request,
+)
+from .timeouts import close_for_timeout
+
+__all__ = [
+    "accept_proposal",
+    "approve_request",
+    "close_for_timeout",
+    "confirm_delivery",
+    "confirm_return_received",
+    "decline_proposal",
+    "escalate_overdue",
+    "escalate_to_platform",
+    "fail_inspection",
+    "pass_inspection",
+    "post_message",
+    "propose_solution",
+    "record_activity",
+    "refund_without_receipt",
+    "reject_request",
+    "resubmit_request",
+    "rule_dispute",
+    "ship_repaired",
+    "ship_replacement",
+    "ship_return",
+    "submit_request",
+    "withdraw_request",
+]

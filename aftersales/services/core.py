@@ -1,0 +1,200 @@
+"""The steps every change to a request takes, as ordinary calls (SPEC §4).
+
+A service reads top to bottom::
+
+    request = lock(request)                       # select_for_update, fresh from the database
+    role = check_may(actor, Action.APPROVE, request)  # the actor's role, declared on the transition
+    change = advance(request, Action.APPROVE, role=role, actor=actor, now=now, ...)
+    change.money += ledger.agreed_money(request)  # what else the transition moves
+    write(change)                                 # rows, event, evidence; notifications on commit
+
+:func:`advance` computes what a transition changes (new state, next deadline, the event row)
+without writing anything; :func:`write` writes it for one request. Keeping the two apart lets a
+batch (the deadline sweep) compute many changes with the same rules and write them together.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+from django_fsm import TransitionNotAllowed
+
+from .. import deadlines
+from ..actors import SYSTEM, Actor, role_of
+from ..errors import ActionNotAllowed, StaleAction
+from ..evidence import PreparedFile
+from ..models import (
+    AfterSalesRequest,
+    Dispute,
+    Evidence,
+    LedgerEntry,
+    Message,
+    RequestEvent,
+    Role,
+)
+from ..tasks import announce_transition
+from . import ledger
+
+PARTIES = frozenset({Role.BUYER, Role.SELLER, Role.STAFF})
+
+
+@dataclass
+class Change:
+    """What one transition writes: the request as it now is, its event, and the rows that
+    come with it. Nothing is in the database until :func:`write`."""
+
+    request: AfterSalesRequest
+    event: RequestEvent
+    files: Sequence[PreparedFile] = ()
+    money: list[LedgerEntry] = field(default_factory=list)
+    dispute: Dispute | None = None
+    # Who hears about it; empty means whoever acts next.
+    notify: Sequence[Role] = ()
+
+
+def lock(request: AfterSalesRequest) -> AfterSalesRequest:
+    """The request row, locked for this transaction and read afresh."""
+    return (
+        AfterSalesRequest.objects.select_for_update(of=("self",))
+        .select_related("order_item", "order", "shop")
+        .get(pk=request.pk)
+    )
+
+
+def check_role(actor: Actor, request: AfterSalesRequest, roles: frozenset[Role]) -> Role:
+    """The actor's role on the request, if it is one of ``roles``."""
+    role = role_of(actor, request)
+    if role not in roles:
+        raise ActionNotAllowed()
+    return role
+
+
+def check_may(actor: Actor, action: str, request: AfterSalesRequest) -> Role:
+    """The role in which ``actor`` takes the transition ``action`` now.
+
+    :class:`ActionNotAllowed` if the transition is not declared for the actor's role;
+    :class:`StaleAction` if it is, but not from the request's current state (a stale page, a
+    double click, a colleague who was faster).
+    """
+    role = check_role(actor, request, request.roles_for(action))
+    if not request.allows(action, role):
+        raise StaleAction()
+    return role
+
+
+def advance(
+    request: AfterSalesRequest,
+    action: str,
+    *,
+    role: Role,
+    actor: Actor,
+    now: datetime,
+    note: str = "",
+    refusal: str = "",
+    files: Sequence[PreparedFile] = (),
+    **arguments,
+) -> Change:
+    """Take the transition ``action`` in memory: the new state, the next deadline and the
+    event (with the ``note``, the ``refusal`` reason and the ``files`` that came with it).
+    ``arguments`` go to the model's transition method."""
+    from_state = request.state
+    try:
+        getattr(request, action)(**arguments)
+    except TransitionNotAllowed as exc:
+        raise StaleAction() from exc
+    request.due_at, request.due_action = deadlines.next_deadline(request, now=now)
+    request.reminded_at = None
+    if not request.is_open:
+        request.finished_at = now
+    event = RequestEvent(
+        request=request,
+        actor=None if actor is SYSTEM else actor,
+        actor_role=role,
+        action=action,
+        from_state=from_state,
+        to_state=request.state,
+        reason=refusal,
+        note=note,
+        created_at=now,
+    )
+    return Change(request=request, event=event, files=files)
+
+
+def write(change: Change) -> RequestEvent:
+    """Write one request's change: the row, its event and evidence, the dispute and the money,
+    in the caller's transaction; payouts and notifications go out once it commits."""
+    change.request.save()
+    change.event.save()
+    attach_evidence(change.request, change.files, event=change.event)
+    if change.dispute is not None:
+        change.dispute.save()
+    ledger.write_entries(change.money)
+    notify_on_commit(change.event, change.notify)
+    return change.event
+
+
+def record_activity(
+    request: AfterSalesRequest,
+    *,
+    actor: Actor,
+    roles: frozenset[Role],
+    action: str,
+    now: datetime,
+    note: str = "",
+    files: Sequence[PreparedFile] = (),
+    notify: Sequence[Role] = (),
+) -> RequestEvent:
+    """Log something that happens on a request without moving it (a dispute statement, an
+    evidence request, a complaint): locked, checked and notified like a transition, so it
+    shows on the same timeline with its evidence."""
+    request = lock(request)
+    role = check_role(actor, request, roles)
+    event = RequestEvent.objects.create(
+        request=request,
+        actor=None if actor is SYSTEM else actor,
+        actor_role=role,
+        action=action,
+        from_state=request.state,
+        to_state=request.state,
+        note=note,
+        created_at=now,
+    )
+    attach_evidence(request, files, event=event)
+    notify_on_commit(event, notify)
+    return event
+
+
+def attach_evidence(
+    request: AfterSalesRequest,
+    files: Sequence[PreparedFile],
+    *,
+    event: RequestEvent | None = None,
+    message: Message | None = None,
+) -> None:
+    """Store checked files as evidence of the event or message they came with."""
+    source = event or message
+    for prepared in files:
+        evidence = Evidence(
+            request=request,
+            created_at=source.created_at,
+            uploaded_by_id=event.actor_id if event else message.author_id,
+            uploader_role=event.actor_role if event else message.author_role,
+            event=event,
+            message=message,
+            media_type=prepared.media_type,
+            original_name=prepared.original_name,
+            content_type=prepared.content_type,
+            size=prepared.size,
+        )
+        evidence.file.save(prepared.content.name, prepared.content, save=False)
+        if prepared.thumbnail is not None:
+            evidence.thumbnail.save(prepared.thumbnail.name, prepared.thumbnail, save=False)
+        evidence.save()
+
+
+def notify_on_commit(event: RequestEvent, audiences: Sequence[Role] = ()) -> None:
+    """Tell whoever acts next (or the sides in ``audiences``) once the transaction commits."""
+    names = [str(role) for role in audiences] or None
+    # robust: the action has committed; a broker hiccup must not turn it into an error page.
+    transaction.on_commit(lambda: announce_transition.delay(event.pk, names), robust=True)

@@ -1,0 +1,136 @@
+"""The buyer files, revises and withdraws a request (SPEC §3, §5)."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from orders.models import OrderItem
+
+from .. import deadlines, policy
+from ..actors import Actor
+from ..errors import ActionNotAllowed, Ineligible
+from ..evidence import PreparedFile
+from ..models import ZERO, Action, AfterSalesRequest, Kind, Proposal, RequestEvent, Role
+from .core import advance, attach_evidence, check_may, lock, notify_on_commit, write
+
+
+@transaction.atomic
+def submit_request(
+    *,
+    buyer: Actor,
+    order_item: OrderItem,
+    kind: str,
+    reason: str,
+    quantity: int,
+    refund_amount: Decimal,
+    description: str,
+    files: Sequence[PreparedFile] = (),
+    now: datetime | None = None,
+) -> AfterSalesRequest:
+    """File a request. The item row is locked so two submissions cannot both pass the checks."""
+    now = now or timezone.now()
+    item = OrderItem.objects.select_for_update().select_related("order__shop").get(pk=order_item.pk)
+    order = item.order
+    if getattr(buyer, "pk", None) != order.buyer_id:
+        raise ActionNotAllowed()
+    if not Kind(kind).is_money:
+        refund_amount = ZERO
+    policy.check_eligibility(
+        item, kind=kind, reason=reason, quantity=quantity, refund_amount=refund_amount, now=now
+    )
+    request = AfterSalesRequest(
+        order_item=item,
+        order=order,
+        buyer=buyer,
+        shop=order.shop,
+        kind=kind,
+        reason=reason,
+        quantity=quantity,
+        refund_amount=refund_amount,
+        description=description,
+    )
+    request.due_at, request.due_action = deadlines.next_deadline(request, now=now)
+    try:
+        with transaction.atomic():
+            request.save()
+    except IntegrityError as exc:  # the open-request constraint, if a race slipped past
+        raise Ineligible(policy.ONE_OPEN_REQUEST) from exc
+    event = RequestEvent.objects.create(
+        request=request,
+        actor=buyer,
+        actor_role=Role.BUYER,
+        action=Action.SUBMIT,
+        from_state="",
+        to_state=request.state,
+        created_at=now,
+    )
+    attach_evidence(request, files, event=event)
+    notify_on_commit(event)
+    return request
+
+
+@transaction.atomic
+def resubmit_request(
+    *,
+    request: AfterSalesRequest,
+    actor: Actor,
+    kind: str,
+    reason: str,
+    quantity: int,
+    refund_amount: Decimal,
+    description: str,
+    files: Sequence[PreparedFile] = (),
+    now: datetime | None = None,
+) -> AfterSalesRequest:
+    """Revise a rejected request and send it to the seller again (修改申请)."""
+    now = now or timezone.now()
+    if not Kind(kind).is_money:
+        refund_amount = ZERO
+    request = lock(request)
+    role = check_may(actor, Action.RESUBMIT, request)
+    policy.check_eligibility(
+        request.order_item,
+        kind=kind,
+        reason=reason,
+        quantity=quantity,
+        refund_amount=refund_amount,
+        now=now,
+        replacing=request,
+    )
+    change = advance(
+        request,
+        Action.RESUBMIT,
+        role=role,
+        actor=actor,
+        now=now,
+        files=files,
+        kind=kind,
+        reason=reason,
+        quantity=quantity,
+        refund_amount=refund_amount,
+        description=description,
+    )
+    write(change)
+    return request
+
+
+@transaction.atomic
+def withdraw_request(
+    *, request: AfterSalesRequest, actor: Actor, now: datetime | None = None
+) -> AfterSalesRequest:
+    now = now or timezone.now()
+    request = lock(request)
+    role = check_may(actor, Action.WITHDRAW, request)
+    write(advance(request, Action.WITHDRAW, role=role, actor=actor, now=now))
+    lapse_pending_proposal(request, now=now)
+    return request
+
+
+def lapse_pending_proposal(request: AfterSalesRequest, *, now: datetime) -> None:
+    """A request that closes while an offer waits for the buyer leaves the offer lapsed."""
+    request.proposals.filter(status=Proposal.Status.PENDING).update(
+        status=Proposal.Status.LAPSED, answered_at=now
+    )

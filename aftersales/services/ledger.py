@@ -1,0 +1,94 @@
+"""The money ledger (SPEC §5): refunds, compensation and return-shipping reimbursements.
+
+Every movement is one :class:`LedgerEntry` with a unique idempotency key, so it happens once
+whatever retries. The entries are built first (as data, like the rest of a
+:class:`~aftersales.services.core.Change`) and written by :func:`write_entries`, which raises
+the item's refunded total under its cap; the payout runs after commit, through the payment
+gateway, in a task that retries.
+"""
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from orders.models import OrderItem
+
+from ..errors import RefundLimitExceeded
+from ..models import ZERO, AfterSalesRequest, LedgerEntry, Shipment
+from ..tasks import pay_out
+
+
+def refund_exceeds_cap(item: OrderItem, amount: Decimal) -> bool:
+    """The refund cap (SPEC §5): never more than was paid for the item minus what was already
+    refunded for it. The database enforces the same with a check constraint on the item."""
+    return amount > item.refundable_amount
+
+
+def compensation_exceeds_cap(item: OrderItem, amount: Decimal) -> bool:
+    """Compensation is at most what the buyer paid for the item."""
+    return amount > item.amount_paid
+
+
+def agreed_money(request: AfterSalesRequest, *, compensation: Decimal = ZERO) -> list[LedgerEntry]:
+    """The request's agreed refund, plus any compensation. One key each per request: a request
+    is refunded at most once, so a second attempt is refused by the unique key."""
+    return [
+        entry(request, type=type, amount=amount, key=f"request-{request.pk}-{type}")
+        for type, amount in (
+            (LedgerEntry.Type.REFUND, request.refund_amount),
+            (LedgerEntry.Type.COMPENSATION, compensation),
+        )
+        if amount > 0
+    ]
+
+
+def shipping_reimbursement(request: AfterSalesRequest, shipment: Shipment) -> list[LedgerEntry]:
+    """The return postage the buyer claimed, when the seller pays it (one row per parcel)."""
+    if not request.seller_pays_return_shipping or shipment.shipping_fee <= 0:
+        return []
+    return [
+        entry(
+            request,
+            type=LedgerEntry.Type.SHIPPING_REIMBURSEMENT,
+            amount=shipment.shipping_fee,
+            key=f"shipment-{shipment.pk}-shipping",
+        )
+    ]
+
+
+def entry(request: AfterSalesRequest, *, type: str, amount: Decimal, key: str) -> LedgerEntry:
+    """One movement of money on the request, paid back to the order's payment method."""
+    return LedgerEntry(
+        request=request,
+        order_item_id=request.order_item_id,
+        type=type,
+        amount=amount,
+        payment_method=request.order.payment_method,
+        idempotency_key=key,
+    )
+
+
+def write_entries(entries: Iterable[LedgerEntry]) -> None:
+    """Write ledger rows; for refunds, first raise the item's refunded total.
+
+    The item row is locked first, so of two concurrent refunds the second sees the first's
+    total and gets :class:`RefundLimitExceeded`; the database check constraint on
+    ``OrderItem.refunded_amount`` refuses an overdraft even from code that forgets the lock.
+    """
+    for row in entries:
+        item = OrderItem.objects.select_for_update().get(pk=row.order_item_id)
+        if row.type == LedgerEntry.Type.REFUND:
+            if refund_exceeds_cap(item, row.amount):
+                raise RefundLimitExceeded()
+            try:
+                with transaction.atomic():
+                    OrderItem.objects.filter(pk=item.pk).update(
+                        refunded_amount=F("refunded_amount") + row.amount
+                    )
+            except IntegrityError as exc:
+                raise RefundLimitExceeded() from exc
+        row.save()
+        # robust: if the broker is unreachable the row stays pending; the sweep re-sends it.
+        transaction.on_commit(lambda pk=row.pk: pay_out.delay(pk), robust=True)

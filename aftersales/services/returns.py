@@ -1,0 +1,142 @@
+"""The goods come back: the buyer ships them, the seller confirms receipt and inspects them
+(SPEC §4 ``awaiting_return`` → ``return_shipped`` → ``inspecting``)."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ..actors import SYSTEM, Actor
+from ..errors import InvalidInput
+from ..evidence import PreparedFile
+from ..models import ZERO, Action, AfterSalesRequest, LedgerEntry, Shipment, State
+from . import ledger
+from .core import advance, check_may, lock, write
+from .parcels import add_shipment, checked_tracking
+from .seller_review import check_refusal
+
+
+@transaction.atomic
+def ship_return(
+    *,
+    request: AfterSalesRequest,
+    actor: Actor,
+    carrier: str,
+    tracking_number: str,
+    shipping_fee: Decimal = ZERO,
+    now: datetime | None = None,
+) -> AfterSalesRequest:
+    """寄回商品. When the seller pays return shipping, the buyer may claim what it cost, up to
+    ``RETURN_SHIPPING_REIMBURSEMENT_LIMIT``; it is paid once the seller has the goods."""
+    now = now or timezone.now()
+    limit = settings.RETURN_SHIPPING_REIMBURSEMENT_LIMIT
+    if shipping_fee < 0 or shipping_fee > limit:
+        raise InvalidInput(
+            _("The shipping fee must be between ¥0.00 and ¥%(limit)s.") % {"limit": limit}
+        )
+    number = checked_tracking(carrier, tracking_number)
+    request = lock(request)
+    role = check_may(actor, Action.SHIP_RETURN, request)
+    if shipping_fee and not request.seller_pays_return_shipping:
+        raise InvalidInput(_("For a no-reason return you pay the return shipping yourself."))
+    write(advance(request, Action.SHIP_RETURN, role=role, actor=actor, now=now))
+    add_shipment(
+        request,
+        actor=actor,
+        purpose=Shipment.Purpose.RETURN,
+        carrier=carrier,
+        tracking_number=number,
+        shipping_fee=shipping_fee,
+        now=now,
+    )
+    return request
+
+
+def receive_return(request: AfterSalesRequest, *, now: datetime) -> list[LedgerEntry]:
+    """The goods are back with the seller: mark the parcel received; the return shipping the
+    buyer claimed is reimbursed (the entries returned, one per parcel)."""
+    money = []
+    parcels = request.shipments.filter(purpose=Shipment.Purpose.RETURN, received_at__isnull=True)
+    for shipment in parcels:
+        shipment.received_at = now
+        shipment.save(update_fields=["received_at"])
+        money += ledger.shipping_reimbursement(request, shipment)
+    return money
+
+
+@transaction.atomic
+def confirm_return_received(
+    *, request: AfterSalesRequest, actor: Actor, now: datetime | None = None
+) -> AfterSalesRequest:
+    now = now or timezone.now()
+    request = lock(request)
+    role = check_may(actor, Action.CONFIRM_RETURN_RECEIVED, request)
+    change = advance(request, Action.CONFIRM_RETURN_RECEIVED, role=role, actor=actor, now=now)
+    change.money += receive_return(request, now=now)
+    write(change)
+    return request
+
+
+@transaction.atomic
+def refund_without_receipt(
+    *, request: AfterSalesRequest, actor: Actor = SYSTEM, now: datetime | None = None
+) -> AfterSalesRequest:
+    """The seller did not confirm receipt of returned goods in time: refund the buyer."""
+    now = now or timezone.now()
+    request = lock(request)
+    role = check_may(actor, Action.REFUND_WITHOUT_RECEIPT, request)
+    change = advance(request, Action.REFUND_WITHOUT_RECEIPT, role=role, actor=actor, now=now)
+    change.money += receive_return(request, now=now) + ledger.agreed_money(request)
+    write(change)
+    return request
+
+
+@transaction.atomic
+def pass_inspection(
+    *, request: AfterSalesRequest, actor: Actor, now: datetime | None = None
+) -> AfterSalesRequest:
+    """质检通过: a return is refunded, a repair starts. At the deadline the system deems it
+    passed."""
+    now = now or timezone.now()
+    request = lock(request)
+    role = check_may(actor, Action.PASS_INSPECTION, request)
+    change = advance(request, Action.PASS_INSPECTION, role=role, actor=actor, now=now)
+    if request.state == State.REFUNDED:
+        change.money += ledger.agreed_money(request)
+    write(change)
+    return request
+
+
+@transaction.atomic
+def fail_inspection(
+    *,
+    request: AfterSalesRequest,
+    actor: Actor,
+    reason: str,
+    explanation: str,
+    files: Sequence[PreparedFile],
+    now: datetime | None = None,
+) -> AfterSalesRequest:
+    """质检不通过: needs a reason and photos, and hands the request back to the buyer."""
+    now = now or timezone.now()
+    check_refusal(reason, explanation, _("Explain why the goods failed inspection."))
+    if not files:
+        raise InvalidInput(_("Add at least one photo showing why the goods failed inspection."))
+    request = lock(request)
+    role = check_may(actor, Action.FAIL_INSPECTION, request)
+    change = advance(
+        request,
+        Action.FAIL_INSPECTION,
+        role=role,
+        actor=actor,
+        now=now,
+        refusal=reason,
+        note=explanation,
+        files=files,
+    )
+    write(change)
+    return request

@@ -1,0 +1,26 @@
+"""What only the system does, when a party lets a deadline pass (SPEC §4). The other automatic
+steps are the people's own actions taken by the system actor (approve, pass the inspection,
+confirm delivery); :mod:`aftersales.deadlines` says which applies when."""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..actors import SYSTEM, Actor
+from ..models import Action, AfterSalesRequest
+from .core import advance, check_may, lock, write
+from .filing import lapse_pending_proposal
+
+
+@transaction.atomic
+def close_for_timeout(
+    *, request: AfterSalesRequest, actor: Actor = SYSTEM, now: datetime | None = None
+) -> AfterSalesRequest:
+    """The buyer let their deadline pass (answer a proposal or rejection, ship back)."""
+    now = now or timezone.now()
+    request = lock(request)
+    role = check_may(actor, Action.CLOSE_FOR_TIMEOUT, request)
+    write(advance(request, Action.CLOSE_FOR_TIMEOUT, role=role, actor=actor, now=now))
+    lapse_pending_proposal(request, now=now)
+    return request
