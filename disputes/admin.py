@@ -20,7 +20,6 @@ from aftersales import timeline
 from aftersales.actors import is_arbitrator
 from aftersales.admin import ReadOnlyAdminMixin
 from aftersales.errors import AfterSalesError
-from aftersales.views.common import moved_on
 
 from . import services
 from .forms import ComplaintResultForm, EvidenceRequestForm, RulingForm
@@ -170,7 +169,8 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             try:
                 services.rule_dispute(dispute=dispute, actor=request.user, **form.cleaned_data)
             except AfterSalesError as error:
-                if moved_on(request, error):
+                if error.moved_on:
+                    messages.error(request, error.message)
                     return self._back(pk)
                 form.add_error(None, error.message)
             else:
@@ -193,7 +193,8 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     due_at=timezone.now() + timedelta(days=form.cleaned_data["days"]),
                 )
             except AfterSalesError as error:
-                if moved_on(request, error):
+                if error.moved_on:
+                    messages.error(request, error.message)
                     return self._back(pk)
                 form.add_error(None, error.message)
             else:

@@ -9,7 +9,7 @@ from django.shortcuts import redirect
 from disputes.forms import EvidenceAnswerForm
 from disputes.models import Dispute
 
-from ..errors import ActionNotAllowed, AfterSalesError, StaleAction
+from ..errors import AfterSalesError
 from ..forms import EvidenceForm
 from ..models import Role
 
@@ -18,7 +18,7 @@ def moved_on(request: HttpRequest, error: AfterSalesError) -> bool:
     """True if the action was refused because the request moved on (stale page, double click,
     a colleague was faster): the page that had the form may no longer show it, so the reason
     goes into a message above the current page instead."""
-    if isinstance(error, StaleAction | ActionNotAllowed):
+    if error.moved_on:
         messages.error(request, error.message)
         return True
     return False
