@@ -5,8 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from aftersales import policy
-
-from .selectors import orders_for_buyer
+from aftersales.selectors import orders_for_buyer
 
 PAGE_SIZE = 10
 
