@@ -15,17 +15,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from aftersales import actions, policy, services, timeline
+from aftersales.errors import AfterSalesError
+from aftersales.forms import EscalateForm, MessageForm, NoteForm, RequestForm, ReturnShipmentForm
+from aftersales.models import AfterSalesRequest, Kind, Proposal, Role
+from aftersales.selectors import STATUS_STATES, requests_for_buyer
 from disputes import services as dispute_services
 from disputes.forms import ComplaintForm, EvidenceAnswerForm
 from disputes.models import EvidenceRequest
 from orders.selectors import items_for_buyer
 
-from .. import actions, policy, services, timeline
-from ..errors import AfterSalesError
-from ..forms import EscalateForm, MessageForm, NoteForm, RequestForm, ReturnShipmentForm
-from ..models import AfterSalesRequest, Kind, Proposal, Role
-from ..selectors import STATUS_STATES, requests_for_buyer
-from .common import act, evidence_asks, moved_on, review_context, submit
+from ..common import act, evidence_asks, moved_on, review_context, submit
 
 PAGE_SIZE = 20
 
