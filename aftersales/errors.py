@@ -5,6 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 class AfterSalesError(Exception):
     default_message = _("This action could not be completed.")
+    # True when the refusal means the request moved on (stale page, double click, a colleague
+    # was faster): the page that had the form may no longer show it.
+    moved_on = False
 
     def __init__(self, message=None):
         self.message = message or self.default_message
@@ -18,6 +21,7 @@ class ActionNotAllowed(AfterSalesError):
     """The actor has no right to take this action on this request."""
 
     default_message = _("You cannot take this action on this request.")
+    moved_on = True
 
 
 class StaleAction(AfterSalesError):
@@ -27,6 +31,7 @@ class StaleAction(AfterSalesError):
         "This request has changed since the page was loaded, so nothing was done. "
         "Here is its current state."
     )
+    moved_on = True
 
 
 class Ineligible(AfterSalesError):

@@ -3,12 +3,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
-from aftersales.views import files
-
-from . import views
+from portals import files
+from portals.buyer import orders
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", orders.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -25,8 +24,8 @@ urlpatterns = [
         "evidence/<int:pk>/thumb/", files.evidence_file, {"variant": "thumb"}, name="evidence_thumb"
     ),
     path("uploads/<int:pk>/", files.pending_file, name="pending_upload"),
-    path("", include("reviews.urls")),
-    path("seller/", include("aftersales.seller_urls")),
-    path("notifications/", include("aftersales.notification_urls")),
-    path("", include("aftersales.urls")),
+    path("", include("portals.reviews.urls")),
+    path("seller/", include("portals.seller.urls")),
+    path("notifications/", include("portals.notifications.urls")),
+    path("", include("portals.buyer.urls")),
 ]

@@ -20,19 +20,12 @@ from aftersales import services as request_services
 from aftersales import timeline
 from aftersales.actors import is_arbitrator
 from aftersales.admin import ReadOnlyAdminMixin
-from aftersales.errors import ActionNotAllowed, AfterSalesError, StaleAction
+from aftersales.errors import AfterSalesError
 from aftersales.models import Dispute, Ruling
 
 from . import services
 from .forms import ComplaintResultForm, EvidenceRequestForm, RulingForm
 from .models import Complaint, EvidenceRequest
-
-
-def moved_on(request: HttpRequest, error: AfterSalesError) -> bool:
-    if isinstance(error, StaleAction | ActionNotAllowed):
-        messages.error(request, error.message)
-        return True
-    return False
 
 
 class AgeFilter(admin.SimpleListFilter):
@@ -180,7 +173,8 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     dispute=dispute, actor=request.user, **form.cleaned_data
                 )
             except AfterSalesError as error:
-                if moved_on(request, error):
+                if error.moved_on:
+                    messages.error(request, error.message)
                     return self._back(pk)
                 form.add_error(None, error.message)
             else:
@@ -203,7 +197,8 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     due_at=timezone.now() + timedelta(days=form.cleaned_data["days"]),
                 )
             except AfterSalesError as error:
-                if moved_on(request, error):
+                if error.moved_on:
+                    messages.error(request, error.message)
                     return self._back(pk)
                 form.add_error(None, error.message)
             else:

@@ -142,6 +142,11 @@ class AfterSalesRequest(FSMModelMixin, models.Model):
         return self.state not in TERMINAL_STATES
 
     @property
+    def accepts_messages(self) -> bool:
+        """The conversation stays open while the request is."""
+        return self.is_open
+
+    @property
     def seller_pays_return_shipping(self) -> bool:
         return seller_pays_return_shipping(self.reason, self.shop)
 

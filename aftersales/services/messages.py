@@ -28,7 +28,7 @@ def post_message(
     """Add to the thread. Parties and staff may write while the request is open."""
     request = lock(request)
     role = check_role(actor, request, PARTIES)
-    if not request.is_open:
+    if not request.accepts_messages:
         raise StaleAction(CONVERSATION_CLOSED)
     if not body.strip():
         raise InvalidInput(_("Write a message first."))

@@ -4,8 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
-from ..models import Evidence, PendingUpload
-from ..selectors import visible_requests
+from aftersales.models import Evidence, PendingUpload
+from aftersales.selectors import visible_requests
 
 
 def serve(field, content_type: str, *, download_name: str) -> FileResponse:

@@ -11,18 +11,16 @@ from django.utils.translation import gettext as _
 
 from aftersales.errors import AfterSalesError
 from aftersales.selectors import requests_for_buyer
-from aftersales.views.common import moved_on
-from aftersales.views.files import serve
 from orders.models import Shop
+from reviews import services
+from reviews.forms import ReviewForm
+from reviews.models import Review, ReviewPhoto
+from reviews.selectors import recent_reviews, shop_scores
 
-from . import services
-from .charts import trend_svg
-from .forms import ReviewForm
-from .models import Review, ReviewPhoto
-from .selectors import recent_reviews, shop_scores, weekly_trend
+from ..common import moved_on
+from ..files import serve
 
 PAGE_SIZE = 10
-TREND_WEEKS = 12
 
 
 @login_required
@@ -39,18 +37,6 @@ def shop_page(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
         },
     )
-
-
-def scores_context(shops, *, now) -> list[dict]:
-    """For the seller dashboard: each of the user's shops with its scores and trend chart."""
-    return [
-        {
-            "shop": shop,
-            "scores": [shop_scores(shop, days=days, now=now) for days in (30, 90)],
-            "chart": trend_svg(weekly_trend(shop, weeks=TREND_WEEKS, now=now)),
-        }
-        for shop in shops
-    ]
 
 
 @login_required

@@ -15,17 +15,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from aftersales import policy, services, timeline
+from aftersales.errors import AfterSalesError
+from aftersales.forms import EscalateForm, MessageForm, NoteForm, RequestForm, ReturnShipmentForm
+from aftersales.models import Action, AfterSalesRequest, Kind, Proposal, Role
+from aftersales.selectors import STATUS_STATES, requests_for_buyer
+from aftersales.services.messages import CONVERSATION_CLOSED
 from disputes import services as dispute_services
 from disputes.forms import ComplaintForm, EvidenceAnswerForm
 from disputes.models import EvidenceRequest
 from orders.selectors import items_for_buyer
 
-from .. import policy, services, timeline
-from ..errors import AfterSalesError
-from ..forms import EscalateForm, MessageForm, NoteForm, RequestForm, ReturnShipmentForm
-from ..models import Action, AfterSalesRequest, Kind, Proposal, Role
-from ..selectors import STATUS_STATES, requests_for_buyer
-from .common import act, evidence_asks, moved_on, review_context, submit
+from ..common import act, evidence_asks, moved_on, review_context, submit
 
 PAGE_SIZE = 20
 
@@ -69,6 +70,7 @@ def _detail_context(request: HttpRequest, aftersales: AfterSalesRequest, **forms
         "dispute": dispute,
         "evidence_asks": evidence_asks(request, dispute, Role.BUYER, forms.get("answer_forms")),
         "complaint": aftersales.complaints.last(),
+        "may_complain": dispute_services.may_complain(aftersales),
         **review_context(aftersales),
         "ship_form": forms.get("ship_form")
         or ReturnShipmentForm(seller_pays=aftersales.seller_pays_return_shipping),
@@ -93,9 +95,9 @@ def apply(request: HttpRequest, item_id: int) -> HttpResponse:
     item = get_object_or_404(items_for_buyer(request.user), pk=item_id)
     now = timezone.now()
     standing = policy.standing(item, now=now)
-    open_request = item.aftersales_requests.filter(state__in=STATUS_STATES["processing"]).first()
+    open_request = policy.open_request(item)
     if open_request is not None:
-        messages.info(request, _("This item already has an after-sales request in progress."))
+        messages.info(request, policy.ONE_OPEN_REQUEST)
         return _done(open_request)
     kind = request.GET.get("kind") or request.POST.get("kind")
     if kind not in standing.kinds:
@@ -306,8 +308,8 @@ def escalate(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def post_message(request: HttpRequest, pk: int) -> HttpResponse:
     aftersales = _own_request(request, pk)
-    if not aftersales.is_open:
-        messages.error(request, _("This request is finished; the conversation is closed."))
+    if not aftersales.accepts_messages:
+        messages.error(request, CONVERSATION_CLOSED)
         return _done(aftersales)
     form = MessageForm(request.POST, request.FILES, owner=request.user)
     response = submit(
@@ -359,8 +361,8 @@ def provide_evidence(request: HttpRequest, pk: int, ask_id: int) -> HttpResponse
 def complain(request: HttpRequest, pk: int) -> HttpResponse:
     """维权: complain to the platform about the shop, once the request is finished."""
     aftersales = _own_request(request, pk)
-    if aftersales.is_open:
-        messages.error(request, _("You can complain about the shop once the request is finished."))
+    if not dispute_services.may_complain(aftersales):
+        messages.error(request, dispute_services.COMPLAIN_ONCE_FINISHED)
         return _done(aftersales)
     form = ComplaintForm(request.POST or None, request.FILES or None, owner=request.user)
     if request.method == "POST" and (

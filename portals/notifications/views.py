@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ..models import Notification, Role
+from aftersales.models import Notification, Role
 
 PAGE_SIZE = 20
 

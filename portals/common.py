@@ -5,20 +5,22 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 
+from aftersales.errors import AfterSalesError
+from aftersales.forms import EvidenceForm
+from aftersales.models import Role
 from disputes.forms import EvidenceAnswerForm
 from disputes.models import Dispute
-
-from ..errors import ActionNotAllowed, AfterSalesError, StaleAction
-from ..forms import EvidenceForm
-from ..models import Role
+from reviews.models import Review
+from reviews.services import can_edit, can_review
 
 
 def moved_on(request: HttpRequest, error: AfterSalesError) -> bool:
     """True if the action was refused because the request moved on (stale page, double click,
     a colleague was faster): the page that had the form may no longer show it, so the reason
     goes into a message above the current page instead."""
-    if isinstance(error, StaleAction | ActionNotAllowed):
+    if error.moved_on:
         messages.error(request, error.message)
         return True
     return False
@@ -87,11 +89,6 @@ def evidence_asks(
 
 def review_context(aftersales) -> dict:
     """The request's review, and whether its buyer may still write or change one."""
-    from django.utils import timezone
-
-    from reviews.models import Review
-    from reviews.services import can_edit, can_review
-
     now = timezone.now()
     review = Review.objects.filter(request=aftersales).prefetch_related("photos").first()
     return {

@@ -1,3 +1,5 @@
+"""My orders (已买到的宝贝): the front page of the buyer portal."""
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -5,10 +7,16 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from aftersales import policy
-
-from .selectors import orders_for_buyer
+from aftersales.selectors import orders_for_buyer
 
 PAGE_SIZE = 10
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The buyer portal's front page: my orders when signed in, else where to go."""
+    if request.user.is_authenticated:
+        return my_orders(request)
+    return render(request, "home.html")
 
 
 @login_required

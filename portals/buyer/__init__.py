@@ -1,0 +1,1 @@
+"""The buyer portal: my orders (the front page), filing and following after-sales requests."""

@@ -1,0 +1,1 @@
+"""The notification centre, shared by buyers and sellers."""

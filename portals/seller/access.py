@@ -1,0 +1,23 @@
+"""Who reaches the seller center: members of a shop."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from orders.selectors import shops_for_member
+
+
+def seller_required(view: Callable) -> Callable:
+    """Signed in and a member of at least one shop; otherwise a page that explains."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not shops_for_member(request.user).exists():
+            return render(request, "seller/no_shop.html")
+        return view(request, *args, **kwargs)
+
+    return wrapper

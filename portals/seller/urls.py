@@ -1,0 +1,27 @@
+from django.urls import path
+
+from . import dashboard, requests
+
+app_name = "seller"
+
+urlpatterns = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path("export.csv", dashboard.export_queue, name="export"),
+    path("bulk-approve/", dashboard.bulk_approve, name="bulk_approve"),
+    path("requests/<int:pk>/", requests.request_detail, name="request_detail"),
+    path("requests/<int:pk>/approve/", requests.approve, name="approve"),
+    path("requests/<int:pk>/propose/", requests.propose, name="propose"),
+    path("requests/<int:pk>/reject/", requests.reject, name="reject"),
+    path("requests/<int:pk>/receipt/", requests.confirm_receipt, name="confirm_receipt"),
+    path("requests/<int:pk>/pass/", requests.pass_inspection, name="pass_inspection"),
+    path("requests/<int:pk>/fail/", requests.fail_inspection, name="fail_inspection"),
+    path("requests/<int:pk>/ship/", requests.ship, name="ship"),
+    path("requests/<int:pk>/messages/", requests.post_message, name="post_message"),
+    path("requests/<int:pk>/answer/", requests.answer_dispute, name="answer_dispute"),
+    path("requests/<int:pk>/reply/", requests.reply_to_review, name="reply"),
+    path(
+        "requests/<int:pk>/evidence/<int:ask_id>/",
+        requests.provide_evidence,
+        name="provide_evidence",
+    ),
+]
