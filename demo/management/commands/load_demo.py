@@ -1,6 +1,6 @@
 """``./manage.py load_demo [--reset]``: a believable marketplace to click through.
 
-The data is built in :mod:`orders.demo`. This command makes the load safe to repeat (it does
+The data is built in :mod:`demo.loader`. This command makes the load safe to repeat (it does
 nothing when the demo data is already there), runs it in one transaction, and keeps the side
 effects the services schedule on commit in-process and quiet: notification emails go to a
 dummy backend, and Celery tasks run eagerly, so refunds are paid through the configured
@@ -16,7 +16,10 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from orders import demo
+from demo import loader
+from demo.catalogue import BUYERS, LOGINS, PASSWORD, SHOPS
+
+SITE_URL = "http://127.0.0.1:8000/"
 
 
 @contextmanager
@@ -58,24 +61,25 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, reset: bool = False, **options):
-        if demo.is_loaded() and not reset:
+        url = SITE_URL
+        if loader.is_loaded() and not reset:
             self.stdout.write(
                 "The demo data is already loaded; nothing was changed. "
                 "Run with --reset to delete it and load it afresh."
             )
-            self._logins()
+            self._logins(url)
             return
         started, clock = timezone.now(), time.monotonic()
         with side_effects_in_process():
             try:
                 with transaction.atomic():
                     if reset:
-                        deleted = demo.delete()
+                        deleted = loader.delete()
                         self.stdout.write(f"Deleted the demo data ({sum(deleted.values())} rows).")
-                    kept = demo.load(now=started)
+                    kept = loader.load(now=started)
                 # Payouts ran as the transaction committed.
-                demo.fix_payout_times(started)
-            except demo.DemoError as exc:
+                loader.fix_payout_times(started)
+            except loader.DemoError as exc:
                 raise CommandError(str(exc)) from exc
         self._summary(time.monotonic() - clock)
         if kept:
@@ -85,10 +89,10 @@ class Command(BaseCommand):
                     f"were not changed): {', '.join(kept)}."
                 )
             )
-        self._logins()
+        self._logins(url)
 
     def _summary(self, seconds: float) -> None:
-        counts = demo.summary()
+        counts = loader.summary()
         write = self.stdout.write
         write(self.style.SUCCESS(f"Demo data loaded in {seconds:.1f} s."))
         write(
@@ -104,16 +108,17 @@ class Command(BaseCommand):
         ledger = ", ".join(f"{status} {n}" for status, n in sorted(counts["ledger"].items()))
         write(f"  ledger entries: {ledger or 'none'}")
 
-    def _logins(self) -> None:
+    def _logins(self, base: str) -> None:
         write = self.stdout.write
         write("")
-        write(f"Open {demo.SITE_URL} and sign in (password for every login: {demo.PASSWORD}):")
-        width = max(len(login) for login, _, _ in demo.LOGINS)
-        url_width = max(len(url) for _, _, url in demo.LOGINS)
-        for login, what, url in demo.LOGINS:
+        write(f"Open {base} and sign in (password for every login: {PASSWORD}):")
+        logins = [(login, what, f"{base}{path}") for login, what, path in LOGINS]
+        width = max(len(login) for login, _, _ in logins)
+        url_width = max(len(url) for _, _, url in logins)
+        for login, what, url in logins:
             write(f"  {login:<{width}}  {url:<{url_width}}  {what}")
-        others = [spec.owner[0] for spec in demo.SHOPS[1:]]
+        others = [spec.owner[0] for spec in SHOPS[1:]]
         write(
             f"  Other shops' sellers: {', '.join(others)}; more buyers: "
-            f"{', '.join(b[0] for b in demo.BUYERS[1:4])}, … (same password)."
+            f"{', '.join(b[0] for b in BUYERS[1:4])}, … (same password)."
         )

@@ -12,7 +12,7 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.storage import default_storage
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.utils import timezone
 from PIL import Image
@@ -30,9 +30,11 @@ from aftersales.models import (
     State,
 )
 from aftersales.shipping import tracking_error
+from demo import loader
+from demo.catalogue import SHOP_NAMES, SHOPS
 from disputes.models import Dispute, Ruling
-from orders import demo
 from orders.models import Order, OrderItem, Shop
+from tests.orders.factories import OrderFactory, ShopFactory
 
 User = get_user_model()
 PASSWORD = "demo-pass-2026"
@@ -49,7 +51,7 @@ def loaded(django_db_setup, django_db_blocker):
         call_command("load_demo", stdout=out)
         yield out.getvalue()
         with transaction.atomic():
-            demo.delete()
+            loader.delete()
             if not had_group:
                 Group.objects.filter(name=ARBITRATORS_GROUP).delete()
 
@@ -110,7 +112,7 @@ def test_prints_the_summary_and_the_logins(loaded):
 
 def test_a_marketplace_of_shops_buyers_and_recent_orders(loaded):
     now = timezone.now()
-    shops = Shop.objects.filter(name__in=demo.SHOP_NAMES)
+    shops = Shop.objects.filter(name__in=SHOP_NAMES)
     assert shops.count() >= 3
     assert all(shop.default_return_address is not None for shop in shops)
     assert shops.filter(no_reason_return_days=15, pays_no_reason_return_shipping=True).exists()
@@ -151,7 +153,7 @@ def test_seller_owns_one_shop_which_has_every_state(loaded):
     shops = Shop.objects.filter(members__user=seller)
     assert shops.count() == 1
     shop = shops.get()
-    assert shop.name == demo.SHOPS[0].name
+    assert shop.name == SHOPS[0].name
     states = set(AfterSalesRequest.objects.filter(shop=shop).values_list("state", flat=True))
     assert states == set(State.values)
 
@@ -163,7 +165,7 @@ def test_buyer_has_requests_in_sellers_shop_and_in_others(loaded):
     in_seller_shop = set(mine.filter(shop=seller_shop).values_list("state", flat=True))
     assert len(in_seller_shop) >= 4
     assert mine.exclude(shop=seller_shop).values("shop").distinct().count() >= 2
-    assert Order.objects.filter(buyer=buyer).values("shop").distinct().count() == len(demo.SHOPS)
+    assert Order.objects.filter(buyer=buyer).values("shop").distinct().count() == len(SHOPS)
 
 
 def test_logins(loaded):
@@ -263,3 +265,15 @@ def test_reset_loads_the_same_data_afresh(loaded):
     assert counts() == before
     assert fingerprint() == decided
     assert not AfterSalesRequest.objects.filter(pk__in=old_request_ids).exists()
+
+
+def test_reset_leaves_rows_outside_the_demo_alone(loaded):
+    # given: a demo buyer's order in a shop that is not the demo's
+    OrderFactory(buyer=User.objects.get(username="liwei"), shop=ShopFactory(name="Not the demo"))
+    requests_before = set(AfterSalesRequest.objects.values_list("pk", flat=True))
+
+    with pytest.raises(CommandError, match="orders.Order rows outside the demo data"):
+        call_command("load_demo", "--reset", stdout=io.StringIO())
+
+    assert set(AfterSalesRequest.objects.values_list("pk", flat=True)) == requests_before
+    assert Order.objects.filter(shop__name="Not the demo").exists()
