@@ -277,3 +277,83 @@ def test_reset_leaves_rows_outside_the_demo_alone(loaded):
 
     assert set(AfterSalesRequest.objects.values_list("pk", flat=True)) == requests_before
     assert Order.objects.filter(shop__name="Not the demo").exists()
+
+
+# --- the URLs printed: the address the site is served at ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("address", "url"),
+    [
+        ("0.0.0.0:8010", "http://0.0.0.0:8010/"),
+        ("localhost:9000", "http://localhost:9000/"),
+        ("8001", "http://127.0.0.1:8001/"),  # runserver takes a bare port for 127.0.0.1
+        ("", "http://127.0.0.1:8000/"),  # bin/serve's ${ADDRESS:-127.0.0.1:8000}
+    ],
+)
+def test_the_logins_are_urls_of_the_address_bin_serve_serves(loaded, monkeypatch, address, url):
+    monkeypatch.setenv("ADDRESS", address)
+    out = io.StringIO()
+
+    call_command("load_demo", stdout=out)
+
+    printed = out.getvalue()
+    assert f"Open {url} and sign in" in printed
+    assert f"  buyer   {url} " in printed
+    assert f"  seller  {url}seller/  owner of" in printed
+    assert f"  staff   {url}admin/ " in printed
+    assert f"  admin   {url}admin/ " in printed
+    if url != "http://127.0.0.1:8000/":
+        assert "127.0.0.1:8000" not in printed
+
+
+@pytest.mark.parametrize(
+    ("base_url", "url"),
+    [
+        ("https://demo.example.com", "https://demo.example.com/"),
+        ("https://demo.example.com:8443/", "https://demo.example.com:8443/"),
+        ("http://[::1]:8000", "http://[::1]:8000/"),
+    ],
+)
+def test_a_base_url_overrides_the_address(loaded, monkeypatch, base_url, url):
+    monkeypatch.setenv("ADDRESS", "0.0.0.0:8010")
+    out = io.StringIO()
+
+    call_command("load_demo", "--base-url", base_url, stdout=out)
+
+    printed = out.getvalue()
+    assert f"Open {url} and sign in" in printed
+    assert f"{url}seller/  owner of" in printed
+    assert f"{url}admin/ " in printed
+    assert "8010" not in printed
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "127.0.0.1:8000",
+        "ftp://demo.example.com/",
+        "http://",
+        "http://demo.example.com/shop/",
+        "http://demo.example.com/?next=/",
+        "http://demo.example.com:80a/",
+        "http://demo.example.com:99999/",
+        "http://user@demo.example.com/",
+        "http://demo example.com/",
+        "",
+    ],
+)
+def test_a_bad_base_url_is_refused_before_anything_is_deleted(loaded, base_url):
+    requests_before = set(AfterSalesRequest.objects.values_list("pk", flat=True))
+
+    with pytest.raises(CommandError, match=r"--base-url must look like http\(s\)://host\[:port\]/"):
+        call_command("load_demo", "--reset", "--base-url", base_url, stdout=io.StringIO())
+
+    assert set(AfterSalesRequest.objects.values_list("pk", flat=True)) == requests_before
+
+
+def test_an_address_runserver_would_refuse_is_an_error(loaded, monkeypatch):
+    monkeypatch.setenv("ADDRESS", "localhost 8000")
+
+    with pytest.raises(CommandError, match="ADDRESS must look like host:port"):
+        call_command("load_demo", stdout=io.StringIO())

@@ -1,13 +1,16 @@
-"""``./manage.py load_demo [--reset]``: a believable marketplace to click through.
+"""``./manage.py load_demo [--reset] [--base-url URL]``: a believable marketplace to click through.
 
 The data is built in :mod:`demo.loader`. This command makes the load safe to repeat (it does
 nothing when the demo data is already there), runs it in one transaction, and keeps the side
 effects the services schedule on commit in-process and quiet: notification emails go to a
 dummy backend, and Celery tasks run eagerly, so refunds are paid through the configured
-(simulated) gateway without a broker.
+(simulated) gateway without a broker. It ends with the logins, as URLs of the address the site
+is served at: ``--base-url``, or else the ``ADDRESS`` that ``bin/serve`` hands to runserver.
 """
 
 import logging
+import os
+import re
 import time
 from contextlib import contextmanager
 
@@ -19,7 +22,34 @@ from django.utils import timezone
 from demo import loader
 from demo.catalogue import BUYERS, LOGINS, PASSWORD, SHOPS
 
-SITE_URL = "http://127.0.0.1:8000/"
+DEFAULT_ADDRESS = "127.0.0.1:8000"  # bin/serve: runserver "${ADDRESS:-127.0.0.1:8000}"
+BASE_URL = re.compile(r"https?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::(?P<port>\d{1,5}))?/?")
+
+
+def site_url(base_url: str | None, address: str) -> str:
+    """Where the site is served, ending in ``/``: ``base_url`` if given, else
+    ``http://{address}/`` (``address`` as runserver takes it: ``host:port`` or a bare port)."""
+    if base_url is not None:
+        return _checked(
+            base_url,
+            f"--base-url must look like http(s)://host[:port]/ (e.g. http://127.0.0.1:8000/), "
+            f"not {base_url!r}.",
+        )
+    address = address or DEFAULT_ADDRESS
+    if address.isdigit():  # runserver serves a bare port on 127.0.0.1
+        address = f"127.0.0.1:{address}"
+    return _checked(
+        f"http://{address}/",
+        f"ADDRESS must look like host:port (e.g. 127.0.0.1:8000), as runserver takes it, "
+        f"not {address!r}; or pass --base-url.",
+    )
+
+
+def _checked(url: str, error: str) -> str:
+    match = BASE_URL.fullmatch(url)
+    if match is None or int(match["port"] or 0) > 65535:
+        raise CommandError(error)
+    return url if url.endswith("/") else f"{url}/"
 
 
 @contextmanager
@@ -59,9 +89,16 @@ class Command(BaseCommand):
             help="Delete the demo data (demo shops, their orders and requests, demo users) "
             "and load it afresh.",
         )
+        parser.add_argument(
+            "--base-url",
+            metavar="URL",
+            help="The address the site is served at, for the login URLs printed at the end "
+            "(http(s)://host[:port]/). Default: http://$ADDRESS/, the address bin/serve "
+            f"serves (http://{DEFAULT_ADDRESS}/ when ADDRESS is not set).",
+        )
 
-    def handle(self, *args, reset: bool = False, **options):
-        url = SITE_URL
+    def handle(self, *args, reset: bool = False, base_url: str | None = None, **options):
+        url = site_url(base_url, os.environ.get("ADDRESS", ""))
         if loader.is_loaded() and not reset:
             self.stdout.write(
                 "The demo data is already loaded; nothing was changed. "
