@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "aftersales",
     "disputes",
     "reviews",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -1,13 +1,16 @@
-"""``./manage.py load_demo [--reset]``: a believable marketplace to click through.
+"""``./manage.py load_demo [--reset] [--base-url URL]``: a believable marketplace to click through.
 
-The data is built in :mod:`orders.demo`. This command makes the load safe to repeat (it does
+The data is built in :mod:`demo.loader`. This command makes the load safe to repeat (it does
 nothing when the demo data is already there), runs it in one transaction, and keeps the side
 effects the services schedule on commit in-process and quiet: notification emails go to a
 dummy backend, and Celery tasks run eagerly, so refunds are paid through the configured
-(simulated) gateway without a broker.
+(simulated) gateway without a broker. It ends with the logins, as URLs of the address the site
+is served at: ``--base-url``, or else the ``ADDRESS`` that ``bin/serve`` hands to runserver.
 """
 
 import logging
+import os
+import re
 import time
 from contextlib import contextmanager
 
@@ -16,7 +19,37 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from orders import demo
+from demo import loader
+from demo.catalogue import BUYERS, LOGINS, PASSWORD, SHOPS
+
+DEFAULT_ADDRESS = "127.0.0.1:8000"  # bin/serve: runserver "${ADDRESS:-127.0.0.1:8000}"
+BASE_URL = re.compile(r"https?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::(?P<port>\d{1,5}))?/?")
+
+
+def site_url(base_url: str | None, address: str) -> str:
+    """Where the site is served, ending in ``/``: ``base_url`` if given, else
+    ``http://{address}/`` (``address`` as runserver takes it: ``host:port`` or a bare port)."""
+    if base_url is not None:
+        return _checked(
+            base_url,
+            f"--base-url must look like http(s)://host[:port]/ (e.g. http://127.0.0.1:8000/), "
+            f"not {base_url!r}.",
+        )
+    address = address or DEFAULT_ADDRESS
+    if address.isdigit():  # runserver serves a bare port on 127.0.0.1
+        address = f"127.0.0.1:{address}"
+    return _checked(
+        f"http://{address}/",
+        f"ADDRESS must look like host:port (e.g. 127.0.0.1:8000), as runserver takes it, "
+        f"not {address!r}; or pass --base-url.",
+    )
+
+
+def _checked(url: str, error: str) -> str:
+    match = BASE_URL.fullmatch(url)
+    if match is None or int(match["port"] or 0) > 65535:
+        raise CommandError(error)
+    return url if url.endswith("/") else f"{url}/"
 
 
 @contextmanager
@@ -56,26 +89,34 @@ class Command(BaseCommand):
             help="Delete the demo data (demo shops, their orders and requests, demo users) "
             "and load it afresh.",
         )
+        parser.add_argument(
+            "--base-url",
+            metavar="URL",
+            help="The address the site is served at, for the login URLs printed at the end "
+            "(http(s)://host[:port]/). Default: http://$ADDRESS/, the address bin/serve "
+            f"serves (http://{DEFAULT_ADDRESS}/ when ADDRESS is not set).",
+        )
 
-    def handle(self, *args, reset: bool = False, **options):
-        if demo.is_loaded() and not reset:
+    def handle(self, *args, reset: bool = False, base_url: str | None = None, **options):
+        url = site_url(base_url, os.environ.get("ADDRESS", ""))
+        if loader.is_loaded() and not reset:
             self.stdout.write(
                 "The demo data is already loaded; nothing was changed. "
                 "Run with --reset to delete it and load it afresh."
             )
-            self._logins()
+            self._logins(url)
             return
         started, clock = timezone.now(), time.monotonic()
         with side_effects_in_process():
             try:
                 with transaction.atomic():
                     if reset:
-                        deleted = demo.delete()
+                        deleted = loader.delete()
                         self.stdout.write(f"Deleted the demo data ({sum(deleted.values())} rows).")
-                    kept = demo.load(now=started)
+                    kept = loader.load(now=started)
                 # Payouts ran as the transaction committed.
-                demo.fix_payout_times(started)
-            except demo.DemoError as exc:
+                loader.fix_payout_times(started)
+            except loader.DemoError as exc:
                 raise CommandError(str(exc)) from exc
         self._summary(time.monotonic() - clock)
         if kept:
@@ -85,10 +126,10 @@ class Command(BaseCommand):
                     f"were not changed): {', '.join(kept)}."
                 )
             )
-        self._logins()
+        self._logins(url)
 
     def _summary(self, seconds: float) -> None:
-        counts = demo.summary()
+        counts = loader.summary()
         write = self.stdout.write
         write(self.style.SUCCESS(f"Demo data loaded in {seconds:.1f} s."))
         write(
@@ -104,16 +145,17 @@ class Command(BaseCommand):
         ledger = ", ".join(f"{status} {n}" for status, n in sorted(counts["ledger"].items()))
         write(f"  ledger entries: {ledger or 'none'}")
 
-    def _logins(self) -> None:
+    def _logins(self, base: str) -> None:
         write = self.stdout.write
         write("")
-        write(f"Open {demo.SITE_URL} and sign in (password for every login: {demo.PASSWORD}):")
-        width = max(len(login) for login, _, _ in demo.LOGINS)
-        url_width = max(len(url) for _, _, url in demo.LOGINS)
-        for login, what, url in demo.LOGINS:
+        write(f"Open {base} and sign in (password for every login: {PASSWORD}):")
+        logins = [(login, what, f"{base}{path}") for login, what, path in LOGINS]
+        width = max(len(login) for login, _, _ in logins)
+        url_width = max(len(url) for _, _, url in logins)
+        for login, what, url in logins:
             write(f"  {login:<{width}}  {url:<{url_width}}  {what}")
-        others = [spec.owner[0] for spec in demo.SHOPS[1:]]
+        others = [spec.owner[0] for spec in SHOPS[1:]]
         write(
             f"  Other shops' sellers: {', '.join(others)}; more buyers: "
-            f"{', '.join(b[0] for b in demo.BUYERS[1:4])}, … (same password)."
+            f"{', '.join(b[0] for b in BUYERS[1:4])}, … (same password)."
         )

@@ -12,7 +12,7 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.storage import default_storage
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.utils import timezone
 from PIL import Image
@@ -32,8 +32,10 @@ from aftersales.models import (
     State,
 )
 from aftersales.shipping import tracking_error
-from orders import demo
+from demo import loader
+from demo.catalogue import SHOP_NAMES, SHOPS
 from orders.models import Order, OrderItem, Shop
+from tests.orders.factories import OrderFactory, ShopFactory
 
 User = get_user_model()
 PASSWORD = "demo-pass-2026"
@@ -50,7 +52,7 @@ def loaded(django_db_setup, django_db_blocker):
         call_command("load_demo", stdout=out)
         yield out.getvalue()
         with transaction.atomic():
-            demo.delete()
+            loader.delete()
             if not had_group:
                 Group.objects.filter(name=ARBITRATORS_GROUP).delete()
 
@@ -111,7 +113,7 @@ def test_prints_the_summary_and_the_logins(loaded):
 
 def test_a_marketplace_of_shops_buyers_and_recent_orders(loaded):
     now = timezone.now()
-    shops = Shop.objects.filter(name__in=demo.SHOP_NAMES)
+    shops = Shop.objects.filter(name__in=SHOP_NAMES)
     assert shops.count() >= 3
     assert all(shop.default_return_address is not None for shop in shops)
     assert shops.filter(no_reason_return_days=15, pays_no_reason_return_shipping=True).exists()
@@ -152,7 +154,7 @@ def test_seller_owns_one_shop_which_has_every_state(loaded):
     shops = Shop.objects.filter(members__user=seller)
     assert shops.count() == 1
     shop = shops.get()
-    assert shop.name == demo.SHOPS[0].name
+    assert shop.name == SHOPS[0].name
     states = set(AfterSalesRequest.objects.filter(shop=shop).values_list("state", flat=True))
     assert states == set(State.values)
 
@@ -164,7 +166,7 @@ def test_buyer_has_requests_in_sellers_shop_and_in_others(loaded):
     in_seller_shop = set(mine.filter(shop=seller_shop).values_list("state", flat=True))
     assert len(in_seller_shop) >= 4
     assert mine.exclude(shop=seller_shop).values("shop").distinct().count() >= 2
-    assert Order.objects.filter(buyer=buyer).values("shop").distinct().count() == len(demo.SHOPS)
+    assert Order.objects.filter(buyer=buyer).values("shop").distinct().count() == len(SHOPS)
 
 
 def test_logins(loaded):
@@ -264,3 +266,95 @@ def test_reset_loads_the_same_data_afresh(loaded):
     assert counts() == before
     assert fingerprint() == decided
     assert not AfterSalesRequest.objects.filter(pk__in=old_request_ids).exists()
+
+
+def test_reset_leaves_rows_outside_the_demo_alone(loaded):
+    # given: a demo buyer's order in a shop that is not the demo's
+    OrderFactory(buyer=User.objects.get(username="liwei"), shop=ShopFactory(name="Not the demo"))
+    requests_before = set(AfterSalesRequest.objects.values_list("pk", flat=True))
+
+    with pytest.raises(CommandError, match="orders.Order rows outside the demo data"):
+        call_command("load_demo", "--reset", stdout=io.StringIO())
+
+    assert set(AfterSalesRequest.objects.values_list("pk", flat=True)) == requests_before
+    assert Order.objects.filter(shop__name="Not the demo").exists()
+
+
+# --- the URLs printed: the address the site is served at ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("address", "url"),
+    [
+        ("0.0.0.0:8010", "http://0.0.0.0:8010/"),
+        ("localhost:9000", "http://localhost:9000/"),
+        ("8001", "http://127.0.0.1:8001/"),  # runserver takes a bare port for 127.0.0.1
+        ("", "http://127.0.0.1:8000/"),  # bin/serve's ${ADDRESS:-127.0.0.1:8000}
+    ],
+)
+def test_the_logins_are_urls_of_the_address_bin_serve_serves(loaded, monkeypatch, address, url):
+    monkeypatch.setenv("ADDRESS", address)
+    out = io.StringIO()
+
+    call_command("load_demo", stdout=out)
+
+    printed = out.getvalue()
+    assert f"Open {url} and sign in" in printed
+    assert f"  buyer   {url} " in printed
+    assert f"  seller  {url}seller/  owner of" in printed
+    assert f"  staff   {url}admin/ " in printed
+    assert f"  admin   {url}admin/ " in printed
+    if url != "http://127.0.0.1:8000/":
+        assert "127.0.0.1:8000" not in printed
+
+
+@pytest.mark.parametrize(
+    ("base_url", "url"),
+    [
+        ("https://demo.example.com", "https://demo.example.com/"),
+        ("https://demo.example.com:8443/", "https://demo.example.com:8443/"),
+        ("http://[::1]:8000", "http://[::1]:8000/"),
+    ],
+)
+def test_a_base_url_overrides_the_address(loaded, monkeypatch, base_url, url):
+    monkeypatch.setenv("ADDRESS", "0.0.0.0:8010")
+    out = io.StringIO()
+
+    call_command("load_demo", "--base-url", base_url, stdout=out)
+
+    printed = out.getvalue()
+    assert f"Open {url} and sign in" in printed
+    assert f"{url}seller/  owner of" in printed
+    assert f"{url}admin/ " in printed
+    assert "8010" not in printed
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "127.0.0.1:8000",
+        "ftp://demo.example.com/",
+        "http://",
+        "http://demo.example.com/shop/",
+        "http://demo.example.com/?next=/",
+        "http://demo.example.com:80a/",
+        "http://demo.example.com:99999/",
+        "http://user@demo.example.com/",
+        "http://demo example.com/",
+        "",
+    ],
+)
+def test_a_bad_base_url_is_refused_before_anything_is_deleted(loaded, base_url):
+    requests_before = set(AfterSalesRequest.objects.values_list("pk", flat=True))
+
+    with pytest.raises(CommandError, match=r"--base-url must look like http\(s\)://host\[:port\]/"):
+        call_command("load_demo", "--reset", "--base-url", base_url, stdout=io.StringIO())
+
+    assert set(AfterSalesRequest.objects.values_list("pk", flat=True)) == requests_before
+
+
+def test_an_address_runserver_would_refuse_is_an_error(loaded, monkeypatch):
+    monkeypatch.setenv("ADDRESS", "localhost 8000")
+
+    with pytest.raises(CommandError, match="ADDRESS must look like host:port"):
+        call_command("load_demo", stdout=io.StringIO())
