@@ -25,7 +25,7 @@ run: $(VENV)/.runtime
 	$(BIN)/python manage.py load_demo
 	bin/serve
 
-## make test: lint, check that every model change has its migration, run the whole suite.
+## make test: lint (style, layers), check every model change has its migration, run the suite.
 test: $(VENV)/.dev lint
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings.test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -33,6 +33,7 @@ test: $(VENV)/.dev lint
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 ## make graph: redraw docs/state-machine.png from the model (needs Graphviz's `dot`).
 graph: $(VENV)/.runtime
