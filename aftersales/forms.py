@@ -223,8 +223,7 @@ class EscalateForm(EvidenceForm):
     id_prefix = "escalate"
     reason = forms.ChoiceField(
         label=_("Why do you ask the platform to step in?"),
-        choices=[("", "—")]
-        + [(c.value, c.label) for c in Dispute.Reason if c != Dispute.Reason.SELLER_UNRESPONSIVE],
+        choices=[("", "—"), *Dispute.Reason.buyer_choices()],
     )
     statement = forms.CharField(
         label=_("What happened"), max_length=4000, widget=forms.Textarea(attrs={"rows": 5})

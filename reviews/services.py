@@ -16,11 +16,11 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.actors import Actor, is_shop_member
 from aftersales.errors import ActionNotAllowed, InvalidInput, StaleAction
 from aftersales.evidence import PreparedFile
-from aftersales.models import AfterSalesRequest, CloseReason, State
+from aftersales.models import SUCCESS_STATES, AfterSalesRequest, CloseReason, State
 
 from .models import Review, ReviewPhoto
 
-REVIEWABLE_STATES = (State.REFUNDED, State.EXCHANGED, State.REPAIRED)
+REVIEWABLE_STATES = SUCCESS_STATES
 
 
 def review_closes_at(request: AfterSalesRequest) -> datetime | None:

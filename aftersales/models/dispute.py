@@ -31,6 +31,11 @@ class Dispute(models.Model):
         SELLER_UNRESPONSIVE = "seller_unresponsive", _("The seller did not act in time")
         OTHER = "other", _("Other")
 
+        @classmethod
+        def buyer_choices(cls) -> list[tuple[str, str]]:
+            """What a buyer may give as the reason; the system alone escalates for lateness."""
+            return [(r.value, r.label) for r in cls if r != cls.SELLER_UNRESPONSIVE]
+
     request = models.ForeignKey(
         AfterSalesRequest,
         verbose_name=_("after-sales request"),

@@ -64,7 +64,7 @@ def escalate_to_platform(
     """The buyer asks the platform to step in after a rejection, a declined proposal or a
     failed inspection (all of which leave the request ``rejected``)."""
     now = now or timezone.now()
-    if reason not in Dispute.Reason.values or reason == Dispute.Reason.SELLER_UNRESPONSIVE:
+    if reason not in dict(Dispute.Reason.buyer_choices()):
         raise InvalidInput(_("Choose why you ask the platform to step in."))
     if not statement.strip():
         raise InvalidInput(_("Tell the platform what happened."))
