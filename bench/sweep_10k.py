@@ -67,21 +67,22 @@ def ensure_database() -> None:
             print(f"created database {name}")
 
 
-# (state, kind, due action, share): every state that carries a deadline, in its due action.
+# (state, kind, due action, share): every state that carries a deadline, in its due action
+# (the system transition ``aftersales.deadlines.next_deadline`` names).
 MIX = [
-    ("submitted", "refund_only", "auto_approve", 30),
-    ("submitted", "return_refund", "auto_approve", 15),
-    ("negotiating", "return_refund", "close", 5),
-    ("rejected", "return_refund", "close", 5),
-    ("awaiting_return", "return_refund", "close", 10),
-    ("return_shipped", "return_refund", "auto_refund", 10),
-    ("return_shipped", "exchange", "escalate", 3),
+    ("submitted", "refund_only", "approve", 30),
+    ("submitted", "return_refund", "approve", 15),
+    ("negotiating", "return_refund", "close_for_timeout", 5),
+    ("rejected", "return_refund", "close_for_timeout", 5),
+    ("awaiting_return", "return_refund", "close_for_timeout", 10),
+    ("return_shipped", "return_refund", "refund_without_receipt", 10),
+    ("return_shipped", "exchange", "escalate_overdue", 3),
     ("inspecting", "return_refund", "pass_inspection", 5),
     ("inspecting", "repair", "pass_inspection", 2),
-    ("inspecting", "exchange", "escalate", 2),
-    ("repairing", "repair", "escalate", 3),
-    ("replacement_shipped", "exchange", "confirm_receipt", 5),
-    ("repair_shipped", "repair", "confirm_receipt", 5),
+    ("inspecting", "exchange", "escalate_overdue", 2),
+    ("repairing", "repair", "escalate_overdue", 3),
+    ("replacement_shipped", "exchange", "confirm_delivery", 5),
+    ("repair_shipped", "repair", "confirm_delivery", 5),
 ]
 
 
