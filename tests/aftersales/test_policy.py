@@ -390,3 +390,33 @@ def test_standing_after_one_unit_was_refunded(item):
 
     assert (standing.quantity_left, standing.refundable) == (1, Decimal("100.00"))
     assert Kind.REFUND_ONLY in standing.kinds
+
+
+# --- guidance (售后指导) -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("shop_covers_no_reason_postage", "reason", "who_pays"),
+    [
+        (False, Reason.CHANGED_MIND, "You pay the return shipping"),
+        (True, Reason.CHANGED_MIND, "The seller pays the return shipping"),
+        (False, Reason.QUALITY_PROBLEM, "The seller pays the return shipping"),
+    ],
+)
+def test_guidance_says_who_pays_postage_under_the_shops_policy(
+    shop, shop_covers_no_reason_postage, reason, who_pays
+):
+    shop.pays_no_reason_return_shipping = shop_covers_no_reason_postage
+
+    with translation.override("en"):
+        text = policy.guidance(reason, kind=Kind.RETURN_REFUND, shop=shop)
+
+    assert who_pays in text
+
+
+def test_guidance_for_a_refund_keeping_the_goods_says_nothing_of_postage(shop):
+    with translation.override("en"):
+        text = policy.guidance(Reason.QUALITY_PROBLEM, kind=Kind.REFUND_ONLY, shop=shop)
+
+    assert "return shipping" not in text
+    assert text.startswith("Describe the fault")
