@@ -1,15 +1,23 @@
 """The system actor at work: apply what is due when a deadline passes, remind whoever must
 act a day before, and make sure no payout is forgotten (SPEC §1 "the system", §4, §8).
 
-The sweep is a thin loop over ids. Each overdue request gets its own transaction, in which it
-is locked with ``SKIP LOCKED`` (another sweep working on it already means: leave it) and
-re-read: if its deadline moved on (the state changed meanwhile), nothing happens. So running
-the sweep twice, or in two workers at once, applies each automatic action exactly once. One
-row's failure is logged and the loop goes on.
+The sweep is a loop over the overdue ids, a batch at a time. A batch locks its rows with
+``SKIP LOCKED`` (another sweep working on one already means: leave it) and re-reads them: a
+row whose deadline moved on (the state changed meanwhile) is left alone. The batch then takes
+each row's system transition in memory, through the same functions the services use
+(``services.approval``, ``timeout_closure``, …), and writes them all in a few statements
+(``services.write_together``): states and deadlines, one event each, ledger rows with their
+idempotency keys under the refund cap, dispute rows; notifications and payouts go out in one
+task each when the batch commits.
+
+A row the batch can't take (its step refuses, or the batch write fails) goes the one-request
+path: the service itself, in its own transaction, where a failure is logged and the loop goes
+on. So running the sweep twice, or in many workers at once, applies each automatic action
+exactly once. A large backlog fans out over the workers in chunks (:func:`sweep_deadlines`).
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -20,17 +28,32 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from orders.models import Shop
+
 from . import services
 from .actors import SYSTEM
-from .models import Action, AfterSalesRequest, LedgerEntry, PendingUpload
+from .models import Action, AfterSalesRequest, LedgerEntry, PendingUpload, Role
 from .selectors import overdue_requests
+from .services.core import check_may
 from .tasks import IDEMPOTENT, pay_out, send_reminder
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 200
+BATCH_SIZE = 500
+# A backlog larger than this is split into tasks of this many requests for the workers.
+CHUNK_SIZE = 5000
 
-# The service that takes each system transition (``due_action``, set by ``deadlines``).
+# What each system transition (``due_action``, set by ``deadlines``) changes, computed without
+# writing: the batch writes many of these together.
+SYSTEM_STEPS: dict[str, Callable[..., services.Change]] = {
+    Action.APPROVE: services.approval,
+    Action.CLOSE_FOR_TIMEOUT: services.timeout_closure,
+    Action.REFUND_WITHOUT_RECEIPT: services.unconfirmed_return_refund,
+    Action.PASS_INSPECTION: services.inspection_pass,
+    Action.ESCALATE_OVERDUE: services.overdue_escalation,
+    Action.CONFIRM_DELIVERY: services.delivery_confirmation,
+}
+# The service that takes each of them for one request: the path for a row the batch can't take.
 SYSTEM_ACTIONS: dict[str, Callable[..., object]] = {
     Action.APPROVE: services.approve_request,
     Action.CLOSE_FOR_TIMEOUT: services.close_for_timeout,
@@ -73,24 +96,92 @@ def apply_due_action(*, request_id: int, now: datetime) -> bool:
 
 def sweep(*, now: datetime, batch_size: int = BATCH_SIZE) -> SweepResult:
     """Apply every automatic action due at ``now``, then send the reminders due at ``now``."""
-    result = SweepResult()
     ids = list(overdue_requests(now=now).values_list("pk", flat=True))
-    for start in range(0, len(ids), batch_size):
-        for request_id in ids[start : start + batch_size]:
-            try:
-                applied = apply_due_action(request_id=request_id, now=now)
-            except SoftTimeLimitExceeded:
-                raise  # the whole sweep ran out of time; the next one picks up the rest
-            except Exception:  # one bad row must not stop the others
-                logger.exception("Deadline action failed for after-sales request %s", request_id)
-                result.failed.append(request_id)
-            else:
-                if applied:
-                    result.applied += 1
-                else:
-                    result.skipped += 1
+    result = apply_due_actions(ids, now=now, batch_size=batch_size)
     result.reminded = send_reminders(now=now)
     return result
+
+
+def apply_due_actions(
+    ids: Sequence[int], *, now: datetime, batch_size: int = BATCH_SIZE
+) -> SweepResult:
+    """Apply the automatic actions of these overdue requests, a batch at a time."""
+    result = SweepResult()
+    for start in range(0, len(ids), batch_size):
+        batch = apply_due_batch(ids[start : start + batch_size], now=now)
+        result.applied += batch.applied
+        result.skipped += batch.skipped
+        result.failed += batch.failed
+    return result
+
+
+def apply_due_batch(ids: Sequence[int], *, now: datetime) -> SweepResult:
+    """One batch: lock, take every row's step in memory, write them together; the rows the
+    batch can't take go the one-request path afterwards."""
+    result = SweepResult()
+    one_by_one: list[int] = []
+    with transaction.atomic():
+        requests = _lock_due(ids, now=now)
+        result.skipped = len(ids) - len(requests)
+        changes = []
+        for request in requests:
+            try:
+                changes.append(_system_step(request, now=now))
+            except SoftTimeLimitExceeded:
+                raise  # the whole sweep ran out of time; the next one picks up the rest
+            except Exception as exc:  # this row alone; the one-request path will say why
+                logger.info("Request %s takes the one-request path: %r", request.pk, exc)
+                one_by_one.append(request.pk)
+        try:
+            with transaction.atomic():
+                services.write_together(changes)
+        except SoftTimeLimitExceeded:
+            raise
+        except Exception:
+            logger.warning("A batch of %s failed; each goes alone", len(changes), exc_info=True)
+            one_by_one += [change.request.pk for change in changes]
+        else:
+            result.applied = len(changes)
+    for request_id in one_by_one:
+        _apply_alone(request_id, now=now, result=result)
+    return result
+
+
+def _lock_due(ids: Sequence[int], *, now: datetime) -> list[AfterSalesRequest]:
+    """The batch's rows that are still due, locked; rows another sweep holds are skipped. Rows
+    of one shop share one shop object, so its default return address is read once."""
+    requests = list(
+        AfterSalesRequest.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("order_item", "order", "shop")
+        .prefetch_related("shipments")
+        .filter(pk__in=ids, due_at__lte=now)
+        .order_by("due_at", "pk")
+    )
+    shops: dict[int, Shop] = {}
+    for request in requests:
+        request.shop = shops.setdefault(request.shop_id, request.shop)
+    return requests
+
+
+def _system_step(request: AfterSalesRequest, *, now: datetime) -> services.Change:
+    action = request.due_action
+    check_may(SYSTEM, action, request)
+    return SYSTEM_STEPS[action](request, role=Role.SYSTEM, actor=SYSTEM, now=now)
+
+
+def _apply_alone(request_id: int, *, now: datetime, result: SweepResult) -> None:
+    try:
+        applied = apply_due_action(request_id=request_id, now=now)
+    except SoftTimeLimitExceeded:
+        raise
+    except Exception:  # one bad row must not stop the others
+        logger.exception("Deadline action failed for after-sales request %s", request_id)
+        result.failed.append(request_id)
+    else:
+        if applied:
+            result.applied += 1
+        else:
+            result.skipped += 1
 
 
 def send_reminders(*, now: datetime) -> int:
@@ -154,9 +245,27 @@ def discard_stale_uploads(*, now: datetime, older_than: timedelta = timedelta(da
 
 @shared_task(**IDEMPOTENT)
 def sweep_deadlines() -> str:
-    """Every minute (beat): apply due automatic actions, send reminders, unstick payouts."""
+    """Every minute (beat): apply due automatic actions, send reminders, unstick payouts.
+
+    A backlog larger than ``CHUNK_SIZE`` fans out: each chunk of ids becomes a task, so every
+    worker process (on every machine) takes a share; ``SKIP LOCKED`` keeps them apart."""
     now = timezone.now()
-    result = sweep(now=now)
+    ids = list(overdue_requests(now=now).values_list("pk", flat=True))
+    if len(ids) > CHUNK_SIZE:
+        for start in range(0, len(ids), CHUNK_SIZE):
+            apply_due_chunk.delay(ids[start : start + CHUNK_SIZE], now.isoformat())
+        summary = f"fanned out {len(ids)} due requests, reminded {send_reminders(now=now)}"
+    else:
+        result = apply_due_actions(ids, now=now)
+        result.reminded = send_reminders(now=now)
+        summary = str(result)
     retry_stuck_payouts(now=now)
     discard_stale_uploads(now=now)
-    return str(result)
+    return summary
+
+
+@shared_task(**IDEMPOTENT)
+def apply_due_chunk(ids: list[int], now: str) -> str:
+    """A share of a large backlog. Running it again is harmless: what was applied is no longer
+    due at ``now``."""
+    return str(apply_due_actions(ids, now=datetime.fromisoformat(now)))

@@ -26,6 +26,13 @@ def announce_transition(event_id: int, audiences: list[str] | None = None) -> No
 
 
 @shared_task(**IDEMPOTENT)
+def announce_transitions(announcements: list[tuple[int, list[str] | None]]) -> None:
+    """The notifications of a whole batch of transitions (the deadline sweep's), in one task."""
+    for event_id, audiences in announcements:
+        announce(event_id=event_id, audiences=audiences)
+
+
+@shared_task(**IDEMPOTENT)
 def send_reminder(request_id: int) -> None:
     remind(request_id=request_id)
 
@@ -43,3 +50,14 @@ def pay_out(self, entry_id: int) -> None:
             PAYOUT_BACKOFF_SECONDS * 2**self.request.retries, PAYOUT_BACKOFF_MAX_SECONDS
         )
         raise self.retry(exc=exc, countdown=countdown) from exc
+
+
+@shared_task(**IDEMPOTENT)
+def pay_out_many(entry_ids: list[int]) -> None:
+    """Pay a batch of ledger rows; one that fails goes on alone in :func:`pay_out`, with its
+    retries and, in the end, the flag for staff."""
+    for entry_id in entry_ids:
+        try:
+            pay(entry_id=entry_id)
+        except GatewayError:
+            pay_out.apply_async((entry_id,), countdown=PAYOUT_BACKOFF_SECONDS)

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 WINDOWS = settings.AFTERSALES_WINDOWS
@@ -61,8 +62,9 @@ class Shop(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
+    @cached_property
     def default_return_address(self) -> "ReturnAddress | None":
+        """Read once per shop object (the deadline sweep shares one across a batch)."""
         return self.return_addresses.filter(is_default=True).first()
 
 

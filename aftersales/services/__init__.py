@@ -7,40 +7,50 @@ commit (notifications, payouts). A stale page or a double click finds the row al
 and gets :class:`~aftersales.errors.StaleAction`; nothing changes.
 
 The modules are split by capability; the shared steps are in :mod:`.core`, money in
-:mod:`.ledger`. Callers import the actions from here.
+:mod:`.ledger`. Callers import the actions from here. The system's own steps also come as
+functions that compute a :class:`Change` without writing it (``approval``, ``timeout_closure``,
+…): the services write one, the deadline sweep writes many with :func:`write_together`.
 """
 
-from .core import record_activity
-from .delivery import confirm_delivery, ship_repaired, ship_replacement
+from .core import Change, record_activity, write_together
+from .delivery import confirm_delivery, delivery_confirmation, ship_repaired, ship_replacement
 from .filing import resubmit_request, submit_request, withdraw_request
 from .messages import post_message
-from .platform import escalate_overdue, escalate_to_platform, rule_dispute
+from .platform import escalate_overdue, escalate_to_platform, overdue_escalation, rule_dispute
 from .returns import (
     confirm_return_received,
     fail_inspection,
+    inspection_pass,
     pass_inspection,
     refund_without_receipt,
     ship_return,
+    unconfirmed_return_refund,
 )
 from .seller_review import (
     accept_proposal,
+    approval,
     approve_request,
     decline_proposal,
     propose_solution,
     reject_request,
 )
-from .timeouts import close_for_timeout
+from .timeouts import close_for_timeout, timeout_closure
 
 __all__ = [
+    "Change",
     "accept_proposal",
+    "approval",
     "approve_request",
     "close_for_timeout",
     "confirm_delivery",
     "confirm_return_received",
+    "delivery_confirmation",
     "decline_proposal",
     "escalate_overdue",
     "escalate_to_platform",
     "fail_inspection",
+    "inspection_pass",
+    "overdue_escalation",
     "pass_inspection",
     "post_message",
     "propose_solution",
@@ -53,5 +63,8 @@ __all__ = [
     "ship_replacement",
     "ship_return",
     "submit_request",
+    "timeout_closure",
+    "unconfirmed_return_refund",
     "withdraw_request",
+    "write_together",
 ]

@@ -7,8 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..actors import Actor
-from ..models import Action, AfterSalesRequest, Shipment
-from .core import advance, check_may, lock, write
+from ..models import Action, AfterSalesRequest, Role, Shipment
+from .core import Change, advance, check_may, lock, write
 from .parcels import add_shipment, checked_tracking
 
 
@@ -87,9 +87,21 @@ def confirm_delivery(
     now = now or timezone.now()
     request = lock(request)
     role = check_may(actor, Action.CONFIRM_DELIVERY, request)
-    write(advance(request, Action.CONFIRM_DELIVERY, role=role, actor=actor, now=now))
-    request.shipments.filter(
-        purpose__in=[Shipment.Purpose.REPLACEMENT, Shipment.Purpose.REPAIRED],
-        received_at__isnull=True,
-    ).update(received_at=now)
+    write(delivery_confirmation(request, role=role, actor=actor, now=now))
     return request
+
+
+TO_THE_BUYER = (Shipment.Purpose.REPLACEMENT, Shipment.Purpose.REPAIRED)
+
+
+def delivery_confirmation(
+    request: AfterSalesRequest, *, role: Role, actor: Actor, now: datetime
+) -> Change:
+    """The replacement or the repaired item has arrived."""
+    change = advance(request, Action.CONFIRM_DELIVERY, role=role, actor=actor, now=now)
+    change.received = [
+        parcel
+        for parcel in request.shipments.all()
+        if parcel.purpose in TO_THE_BUYER and parcel.received_at is None
+    ]
+    return change

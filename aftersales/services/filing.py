@@ -13,7 +13,7 @@ from .. import deadlines, policy
 from ..actors import Actor
 from ..errors import ActionNotAllowed, Ineligible
 from ..evidence import PreparedFile
-from ..models import ZERO, Action, AfterSalesRequest, Kind, Proposal, RequestEvent, Role
+from ..models import ZERO, Action, AfterSalesRequest, Kind, RequestEvent, Role
 from .core import advance, attach_evidence, check_may, lock, notify_on_commit, write
 
 
@@ -124,13 +124,7 @@ def withdraw_request(
     now = now or timezone.now()
     request = lock(request)
     role = check_may(actor, Action.WITHDRAW, request)
-    write(advance(request, Action.WITHDRAW, role=role, actor=actor, now=now))
-    lapse_pending_proposal(request, now=now)
+    change = advance(request, Action.WITHDRAW, role=role, actor=actor, now=now)
+    change.lapse_offers = True  # an offer still waiting for the buyer lapses
+    write(change)
     return request
-
-
-def lapse_pending_proposal(request: AfterSalesRequest, *, now: datetime) -> None:
-    """A request that closes while an offer waits for the buyer leaves the offer lapsed."""
-    request.proposals.filter(status=Proposal.Status.PENDING).update(
-        status=Proposal.Status.LAPSED, answered_at=now
-    )

@@ -11,13 +11,13 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, DecimalField, F, Value, When
 
 from orders.models import OrderItem
 
 from ..errors import RefundLimitExceeded
 from ..models import ZERO, AfterSalesRequest, LedgerEntry, Shipment
-from ..tasks import pay_out
+from ..tasks import pay_out, pay_out_many
 
 
 def refund_exceeds_cap(item: OrderItem, amount: Decimal) -> bool:
@@ -92,3 +92,40 @@ def write_entries(entries: Iterable[LedgerEntry]) -> None:
         row.save()
         # robust: if the broker is unreachable the row stays pending; the sweep re-sends it.
         transaction.on_commit(lambda pk=row.pk: pay_out.delay(pk), robust=True)
+
+
+def check_caps(item: OrderItem, entries: Iterable[LedgerEntry]) -> None:
+    """:class:`RefundLimitExceeded` if these refunds would pass the item's cap (SPEC §5)."""
+    refunds = sum(e.amount for e in entries if e.type == LedgerEntry.Type.REFUND)
+    if refund_exceeds_cap(item, refunds):
+        raise RefundLimitExceeded()
+
+
+def write_entries_together(entries: list[LedgerEntry]) -> None:
+    """Write many ledger rows in two statements: one raises every refunded item's total, one
+    inserts the rows; one task pays them all after commit.
+
+    The caller checked each item's cap (:func:`check_caps`) on rows it holds locked; the check
+    constraint on ``OrderItem.refunded_amount`` refuses the whole statement otherwise.
+    """
+    if not entries:
+        return
+    refunded: dict[int, Decimal] = {}
+    for row in entries:
+        if row.type == LedgerEntry.Type.REFUND:
+            refunded[row.order_item_id] = refunded.get(row.order_item_id, ZERO) + row.amount
+    if refunded:
+        raise_by = Case(
+            *(When(pk=item_id, then=Value(amount)) for item_id, amount in refunded.items()),
+            output_field=DecimalField(max_digits=12, decimal_places=2),
+        )
+        try:
+            with transaction.atomic():
+                OrderItem.objects.filter(pk__in=refunded).update(
+                    refunded_amount=F("refunded_amount") + raise_by
+                )
+        except IntegrityError as exc:
+            raise RefundLimitExceeded() from exc
+    LedgerEntry.objects.bulk_create(entries)
+    ids = [row.pk for row in entries]
+    transaction.on_commit(lambda: pay_out_many.delay(ids), robust=True)

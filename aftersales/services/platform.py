@@ -17,7 +17,7 @@ from ..errors import InvalidInput, RefundLimitExceeded, StaleAction
 from ..evidence import PreparedFile
 from ..models import ZERO, Action, AfterSalesRequest, Dispute, Role, Ruling, State
 from . import ledger
-from .core import advance, check_may, lock, write
+from .core import Change, advance, check_may, lock, write
 
 # Where each ruling leaves the request.
 OUTCOME_STATE = {
@@ -88,6 +88,13 @@ def escalate_overdue(
     now = now or timezone.now()
     request = lock(request)
     role = check_may(actor, Action.ESCALATE_OVERDUE, request)
+    write(overdue_escalation(request, role=role, actor=actor, now=now))
+    return request
+
+
+def overdue_escalation(
+    request: AfterSalesRequest, *, role: Role, actor: Actor, now: datetime
+) -> Change:
     change = advance(request, Action.ESCALATE_OVERDUE, role=role, actor=actor, now=now)
     change.dispute = open_dispute(
         request,
@@ -97,8 +104,7 @@ def escalate_overdue(
         statement="",
         now=now,
     )
-    write(change)
-    return request
+    return change
 
 
 @transaction.atomic

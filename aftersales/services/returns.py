@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from ..actors import SYSTEM, Actor
 from ..errors import InvalidInput
 from ..evidence import PreparedFile
-from ..models import ZERO, Action, AfterSalesRequest, LedgerEntry, Shipment, State
+from ..models import ZERO, Action, AfterSalesRequest, Role, Shipment, State
 from . import ledger
-from .core import advance, check_may, lock, write
+from .core import Change, advance, check_may, lock, write
 from .parcels import add_shipment, checked_tracking
 from .seller_review import check_refusal
 
@@ -56,16 +56,15 @@ def ship_return(
     return request
 
 
-def receive_return(request: AfterSalesRequest, *, now: datetime) -> list[LedgerEntry]:
-    """The goods are back with the seller: mark the parcel received; the return shipping the
-    buyer claimed is reimbursed (the entries returned, one per parcel)."""
-    money = []
-    parcels = request.shipments.filter(purpose=Shipment.Purpose.RETURN, received_at__isnull=True)
-    for shipment in parcels:
-        shipment.received_at = now
-        shipment.save(update_fields=["received_at"])
-        money += ledger.shipping_reimbursement(request, shipment)
-    return money
+def receive_return(change: Change) -> Change:
+    """The goods are back with the seller: the return parcels arrive, and the return shipping
+    the buyer claimed is reimbursed (one ledger row per parcel)."""
+    request = change.request
+    for parcel in request.shipments.all():
+        if parcel.purpose == Shipment.Purpose.RETURN and parcel.received_at is None:
+            change.received.append(parcel)
+            change.money += ledger.shipping_reimbursement(request, parcel)
+    return change
 
 
 @transaction.atomic
@@ -76,8 +75,7 @@ def confirm_return_received(
     request = lock(request)
     role = check_may(actor, Action.CONFIRM_RETURN_RECEIVED, request)
     change = advance(request, Action.CONFIRM_RETURN_RECEIVED, role=role, actor=actor, now=now)
-    change.money += receive_return(request, now=now)
-    write(change)
+    write(receive_return(change))
     return request
 
 
@@ -89,10 +87,20 @@ def refund_without_receipt(
     now = now or timezone.now()
     request = lock(request)
     role = check_may(actor, Action.REFUND_WITHOUT_RECEIPT, request)
-    change = advance(request, Action.REFUND_WITHOUT_RECEIPT, role=role, actor=actor, now=now)
-    change.money += receive_return(request, now=now) + ledger.agreed_money(request)
-    write(change)
+    write(unconfirmed_return_refund(request, role=role, actor=actor, now=now))
     return request
+
+
+def unconfirmed_return_refund(
+    request: AfterSalesRequest, *, role: Role, actor: Actor, now: datetime
+) -> Change:
+    """Refunded as if received: the parcel counts as arrived, postage and refund are paid."""
+    change = receive_return(
+        advance(request, Action.REFUND_WITHOUT_RECEIPT, role=role, actor=actor, now=now)
+    )
+    change.money += ledger.agreed_money(request)
+    ledger.check_caps(request.order_item, change.money)
+    return change
 
 
 @transaction.atomic
@@ -104,11 +112,18 @@ def pass_inspection(
     now = now or timezone.now()
     request = lock(request)
     role = check_may(actor, Action.PASS_INSPECTION, request)
+    write(inspection_pass(request, role=role, actor=actor, now=now))
+    return request
+
+
+def inspection_pass(
+    request: AfterSalesRequest, *, role: Role, actor: Actor, now: datetime
+) -> Change:
     change = advance(request, Action.PASS_INSPECTION, role=role, actor=actor, now=now)
     if request.state == State.REFUNDED:
         change.money += ledger.agreed_money(request)
-    write(change)
-    return request
+        ledger.check_caps(request.order_item, change.money)
+    return change
 
 
 @transaction.atomic

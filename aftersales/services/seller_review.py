@@ -14,9 +14,18 @@ from orders.models import ReturnAddress
 from ..actors import Actor
 from ..errors import ActionNotAllowed, InvalidInput, StaleAction
 from ..evidence import PreparedFile
-from ..models import ZERO, Action, AfterSalesRequest, Kind, Proposal, RejectionReason, State
+from ..models import (
+    ZERO,
+    Action,
+    AfterSalesRequest,
+    Kind,
+    Proposal,
+    RejectionReason,
+    Role,
+    State,
+)
 from . import ledger
-from .core import advance, check_may, lock, write
+from .core import Change, advance, check_may, lock, write
 
 
 def return_address_text(request: AfterSalesRequest, address: ReturnAddress | None) -> str:
@@ -47,6 +56,20 @@ def approve_request(
     now = now or timezone.now()
     request = lock(request)
     role = check_may(actor, Action.APPROVE, request)
+    write(approval(request, role=role, actor=actor, now=now, return_address=return_address))
+    return request
+
+
+def approval(
+    request: AfterSalesRequest,
+    *,
+    role: Role,
+    actor: Actor,
+    now: datetime,
+    return_address: ReturnAddress | None = None,
+) -> Change:
+    """What approving changes: a refund-only request is refunded (the money, within the cap),
+    others wait for the goods at the chosen or the shop's default address."""
     address = (
         return_address_text(request, return_address) if Kind(request.kind).needs_goods_back else ""
     )
@@ -55,8 +78,8 @@ def approve_request(
     )
     if request.state == State.REFUNDED:
         change.money += ledger.agreed_money(request)
-    write(change)
-    return request
+        ledger.check_caps(request.order_item, change.money)
+    return change
 
 
 @transaction.atomic

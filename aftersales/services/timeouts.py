@@ -8,9 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..actors import SYSTEM, Actor
-from ..models import Action, AfterSalesRequest
-from .core import advance, check_may, lock, write
-from .filing import lapse_pending_proposal
+from ..models import Action, AfterSalesRequest, Role
+from .core import Change, advance, check_may, lock, write
 
 
 @transaction.atomic
@@ -21,6 +20,14 @@ def close_for_timeout(
     now = now or timezone.now()
     request = lock(request)
     role = check_may(actor, Action.CLOSE_FOR_TIMEOUT, request)
-    write(advance(request, Action.CLOSE_FOR_TIMEOUT, role=role, actor=actor, now=now))
-    lapse_pending_proposal(request, now=now)
+    write(timeout_closure(request, role=role, actor=actor, now=now))
     return request
+
+
+def timeout_closure(
+    request: AfterSalesRequest, *, role: Role, actor: Actor, now: datetime
+) -> Change:
+    """Closed for the buyer's silence; a proposal still waiting for them lapses."""
+    change = advance(request, Action.CLOSE_FOR_TIMEOUT, role=role, actor=actor, now=now)
+    change.lapse_offers = True
+    return change

@@ -153,9 +153,11 @@ def test_an_empty_time_is_refused_not_read_as_now(buyer, shop, seller):
 def test_failed_requests_are_listed_on_stderr(buyer, seller, pending_return, monkeypatch):
     from aftersales import sweep as sweep_module
 
-    def explode(**kwargs):
+    def explode(*args, **kwargs):
         raise RuntimeError("boom")
 
+    # both the batch's step and the one-request path refuse
+    monkeypatch.setitem(sweep_module.SYSTEM_STEPS, Action.APPROVE, explode)
     monkeypatch.setitem(sweep_module.SYSTEM_ACTIONS, Action.APPROVE, explode)
 
     out, err = run("--now", (pending_return.due_at + SECOND).isoformat())

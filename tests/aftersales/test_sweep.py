@@ -38,6 +38,7 @@ from aftersales.models import (
 from aftersales.selectors import overdue_requests
 from aftersales.sweep import (
     SYSTEM_ACTIONS,
+    SYSTEM_STEPS,
     apply_due_action,
     discard_stale_uploads,
     retry_stuck_payouts,
@@ -518,14 +519,20 @@ def test_a_failing_row_is_logged_rolled_back_and_the_others_are_applied(
         AfterSalesRequest.objects.filter(pk=request.pk).update(
             due_at=now - timedelta(minutes=minutes)
         )
-    real_approve = SYSTEM_ACTIONS[Action.APPROVE]
+    real_step, real_approve = SYSTEM_STEPS[Action.APPROVE], SYSTEM_ACTIONS[Action.APPROVE]
 
-    def approve_but_fail_for_bad(*, request, **kwargs):
+    def step_but_refuse_bad(request, **kwargs):  # the batch can't take it ...
+        if request.pk == bad.pk:
+            raise RuntimeError("payment service exploded")
+        return real_step(request, **kwargs)
+
+    def approve_but_fail_for_bad(*, request, **kwargs):  # ... and alone it fails half-way
         result = real_approve(request=request, **kwargs)
         if request.pk == bad.pk:
             raise RuntimeError("payment service exploded")
         return result
 
+    monkeypatch.setitem(SYSTEM_STEPS, Action.APPROVE, step_but_refuse_bad)
     monkeypatch.setitem(SYSTEM_ACTIONS, Action.APPROVE, approve_but_fail_for_bad)
 
     # when
@@ -699,13 +706,13 @@ def test_two_sweeps_at_once_apply_each_action_exactly_once(buyer, shop, seller, 
     due_soon = file_request(new_item(buyer, shop), kind=Kind.RETURN_REFUND)
     AfterSalesRequest.objects.filter(pk=due_soon.pk).update(due_at=now + timedelta(hours=2))
     # each action takes a little while, so the two sweeps really overlap
-    real_approve = SYSTEM_ACTIONS[Action.APPROVE]
+    real_approve = SYSTEM_STEPS[Action.APPROVE]
 
-    def slow_approve(**kwargs):
+    def slow_approve(request, **kwargs):
         time.sleep(0.01)
-        return real_approve(**kwargs)
+        return real_approve(request, **kwargs)
 
-    monkeypatch.setitem(SYSTEM_ACTIONS, Action.APPROVE, slow_approve)
+    monkeypatch.setitem(SYSTEM_STEPS, Action.APPROVE, slow_approve)
 
     # when
     outcomes = run_together(lambda: sweep(now=now), lambda: sweep(now=now))
@@ -1000,16 +1007,16 @@ def test_the_soft_time_limit_stops_the_sweep_it_is_not_one_rows_failure(
     ``reject_on_worker_lost``, the whole sweep is redelivered to run into the limit again."""
     requests = [file_request(new_item(buyer, shop), kind=Kind.REFUND_ONLY) for _ in range(3)]
     make_overdue(*requests)
-    real_approve = SYSTEM_ACTIONS[Action.APPROVE]
+    real_approve = SYSTEM_STEPS[Action.APPROVE]
     attempted = []
 
-    def time_runs_out_on_the_first(**kwargs):
-        attempted.append(kwargs["request"].pk)
+    def time_runs_out_on_the_first(request, **kwargs):
+        attempted.append(request.pk)
         if len(attempted) == 1:
             raise SoftTimeLimitExceeded()
-        return real_approve(**kwargs)
+        return real_approve(request, **kwargs)
 
-    monkeypatch.setitem(SYSTEM_ACTIONS, Action.APPROVE, time_runs_out_on_the_first)
+    monkeypatch.setitem(SYSTEM_STEPS, Action.APPROVE, time_runs_out_on_the_first)
 
     with pytest.raises(SoftTimeLimitExceeded):
         sweep(now=timezone.now())
