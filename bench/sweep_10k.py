@@ -211,7 +211,8 @@ def main() -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
     queued: Counter = Counter()
     if args.no_side_effects:
-        for task in (tasks.announce_transition, tasks.pay_out, tasks.send_reminder):
+        side_effects = (tasks.announce_transition, tasks.announce_transitions, tasks.pay_out)
+        for task in (*side_effects, tasks.pay_out_many, tasks.send_reminder):
             task.delay = lambda *a, _name=task.name, **k: queued.update([_name])
 
     call_command("migrate", verbosity=0, interactive=False)

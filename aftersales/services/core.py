@@ -13,6 +13,7 @@ without writing anything; :func:`write` writes it for one request. Keeping the t
 batch (the deadline sweep) compute many changes with the same rules and write them together.
 """
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -56,6 +57,8 @@ class Change:
     lapse_offers: bool = False
     # Who hears about it; empty means whoever acts next.
     notify: Sequence[Role] = ()
+    # The request's columns the transition changed, with their new values.
+    updates: dict[str, object] = field(default_factory=dict)
 
 
 def lock(request: AfterSalesRequest) -> AfterSalesRequest:
@@ -88,6 +91,24 @@ def check_may(actor: Actor, action: str, request: AfterSalesRequest) -> Role:
     return role
 
 
+# The columns a transition may change (see the transition methods and ``advance``).
+TRANSITION_FIELDS = [
+    "state",
+    "kind",
+    "reason",
+    "quantity",
+    "refund_amount",
+    "description",
+    "return_address",
+    "repair_fee",
+    "close_reason",
+    "due_at",
+    "due_action",
+    "reminded_at",
+    "finished_at",
+]
+
+
 def advance(
     request: AfterSalesRequest,
     action: str,
@@ -104,6 +125,7 @@ def advance(
     event (with the ``note``, the ``refusal`` reason and the ``files`` that came with it).
     ``arguments`` go to the model's transition method."""
     from_state = request.state
+    before = {name: getattr(request, name) for name in TRANSITION_FIELDS}
     try:
         getattr(request, action)(**arguments)
     except TransitionNotAllowed as exc:
@@ -112,6 +134,11 @@ def advance(
     request.reminded_at = None
     if not request.is_open:
         request.finished_at = now
+    updates = {
+        name: value
+        for name in TRANSITION_FIELDS
+        if (value := getattr(request, name)) != before[name]
+    }
     event = RequestEvent(
         request=request,
         actor=None if actor is SYSTEM else actor,
@@ -123,7 +150,7 @@ def advance(
         note=note,
         created_at=now,
     )
-    return Change(request=request, event=event, files=files)
+    return Change(request=request, event=event, files=files, updates=updates)
 
 
 def write(change: Change) -> RequestEvent:
@@ -141,25 +168,6 @@ def write(change: Change) -> RequestEvent:
     return change.event
 
 
-# The columns a transition may change (see the transition methods and ``advance``).
-TRANSITION_FIELDS = [
-    "state",
-    "kind",
-    "reason",
-    "quantity",
-    "refund_amount",
-    "description",
-    "return_address",
-    "repair_fee",
-    "close_reason",
-    "due_at",
-    "due_action",
-    "reminded_at",
-    "finished_at",
-    "updated_at",
-]
-
-
 def write_together(changes: Sequence[Change]) -> list[RequestEvent]:
     """Write many requests' changes in a few statements: the same rows :func:`write` writes
     one by one (evidence excepted: the system attaches none), for the deadline sweep.
@@ -172,9 +180,14 @@ def write_together(changes: Sequence[Change]) -> list[RequestEvent]:
         return []
     if any(change.files for change in changes):
         raise ValueError("A batch carries no evidence; write such a change on its own.")
+    # Rows that change alike (same state, deadline, address, …) are one UPDATE.
+    alike: dict[tuple, list[int]] = defaultdict(list)
     for change in changes:
         change.request.updated_at = change.event.created_at
-    AfterSalesRequest.objects.bulk_update([c.request for c in changes], TRANSITION_FIELDS)
+        updates = {**change.updates, "updated_at": change.request.updated_at}
+        alike[tuple(sorted(updates.items()))].append(change.request.pk)
+    for updates, ids in alike.items():
+        AfterSalesRequest.objects.filter(pk__in=ids).update(**dict(updates))
     events = RequestEvent.objects.bulk_create([c.event for c in changes])
     Dispute.objects.bulk_create([c.dispute for c in changes if c.dispute is not None])
     _receive_and_lapse(changes)
