@@ -1,4 +1,16 @@
-"""Evidence files, served only to those who may see the request they belong to (SPEC §6)."""
+"""Evidence files, served only to those who may see the request they belong to (SPEC §6).
+
+Files are read through Django's storage API (the local disk, or a private S3-compatible
+bucket when ``MEDIA_S3_BUCKET`` is set) and streamed by these views after the permission
+check, rather than answered with a redirect to a short-lived signed bucket URL. Streaming
+keeps the headers below on every byte a user uploaded (an object store cannot add
+``nosniff`` or a sandboxing CSP to its answers), keeps one origin (the bucket needs no public
+address and no browser ever learns a URL that works without the session, even for a minute),
+and keeps the URL stable, so the browser's private cache works; a signed URL changes on every
+page view. What it costs, a web worker while the bytes pass, stays small: photos are
+re-encoded JPEGs of at most 2048 px and thumbnails a few KB, and the proxy in front buffers the
+answer, so a slow phone does not hold a gunicorn worker for a video.
+"""
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest

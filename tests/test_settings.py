@@ -64,3 +64,95 @@ def test_without_database_url_the_app_uses_sqlite():
         text=True,
     )
     assert "sqlite3" in result.stdout
+
+
+def settings_value(module: str, expression: str, **env: str) -> str:
+    """``expression`` evaluated in settings ``module`` imported afresh with ``env`` (and
+    none of the service variables this process has)."""
+    services = {"REDIS_URL", "REDIS_CACHE_URL", "DATABASE_URL", "MEDIA_S3_BUCKET", "CONN_MAX_AGE"}
+    clean = {k: v for k, v in os.environ.items() if k not in services | {"SECRET_KEY", "DEBUG"}}
+    result = subprocess.run(
+        [sys.executable, "-c", f"from config.settings import {module} as s; print({expression})"],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_without_redis_sessions_are_in_the_database_and_the_cache_in_memory():
+    assert settings_value("local", "s.SESSION_ENGINE") == "django.contrib.sessions.backends.db"
+    assert settings_value("local", "s.CACHES['default']['BACKEND']") == (
+        "django.core.cache.backends.locmem.LocMemCache"
+    )
+
+
+def test_with_redis_sessions_and_the_cache_are_shared_through_it():
+    env = {"REDIS_URL": "redis://127.0.0.1:6379/3"}
+    assert settings_value("local", "s.SESSION_ENGINE", **env) == (
+        "django.contrib.sessions.backends.cached_db"
+    )
+    assert settings_value("local", "s.CACHES['default']['BACKEND']", **env) == (
+        "django.core.cache.backends.redis.RedisCache"
+    )
+    assert settings_value("local", "s.CACHES['default']['LOCATION']", **env) == (
+        "redis://127.0.0.1:6379/3"
+    )
+
+
+def test_the_cache_can_live_in_another_redis_database_than_the_broker():
+    env = {"REDIS_URL": "redis://127.0.0.1:6379/3", "REDIS_CACHE_URL": "redis://127.0.0.1:6379/4"}
+    assert settings_value("local", "s.CELERY_BROKER_URL", **env) == "redis://127.0.0.1:6379/3"
+    assert settings_value("local", "s.CACHES['default']['LOCATION']", **env) == (
+        "redis://127.0.0.1:6379/4"
+    )
+
+
+def test_without_a_bucket_media_stay_on_the_local_disk():
+    assert settings_value("local", "s.STORAGES['default']['BACKEND']") == (
+        "django.core.files.storage.FileSystemStorage"
+    )
+
+
+def test_with_a_bucket_media_go_to_a_private_object_store():
+    env = {
+        "MEDIA_S3_BUCKET": "shop-media",
+        "MEDIA_S3_ENDPOINT_URL": "http://127.0.0.1:9000",
+        "MEDIA_S3_REGION": "cn-east-1",
+    }
+    storage = settings_value("local", "s.STORAGES['default']", **env)
+    assert "'BACKEND': 'storages.backends.s3.S3Storage'" in storage
+    for option in (
+        "'bucket_name': 'shop-media'",
+        "'endpoint_url': 'http://127.0.0.1:9000'",
+        "'region_name': 'cn-east-1'",
+        "'default_acl': None",
+        "'querystring_auth': True",
+        "'querystring_expire': 60",
+    ):
+        assert option in storage
+
+
+def test_the_test_suite_keeps_to_one_machine_whatever_the_environment_says():
+    env = {"REDIS_URL": "redis://127.0.0.1:6379/3", "MEDIA_S3_BUCKET": "shop-media"}
+    assert settings_value("test", "s.SESSION_ENGINE", **env) == (
+        "django.contrib.sessions.backends.db"
+    )
+    assert settings_value("test", "s.STORAGES['default']['BACKEND']", **env) == (
+        "django.core.files.storage.FileSystemStorage"
+    )
+
+
+def test_production_keeps_database_connections_with_a_health_check():
+    database = "s.DATABASES['default']"
+    expression = f"{database}['CONN_MAX_AGE'], {database}['CONN_HEALTH_CHECKS']"
+    assert settings_value("production", expression, SECRET_KEY="s3cret") == "60 True"
+    assert settings_value("production", expression, SECRET_KEY="s3cret", CONN_MAX_AGE="5") == (
+        "5 True"
+    )
+
+
+def test_development_opens_a_connection_per_request():
+    assert settings_value("local", "s.DATABASES['default']['CONN_MAX_AGE']") == "0"

@@ -1,9 +1,10 @@
 """Settings shared by every environment. Environment-specific modules import from here.
 
 Everything that differs between machines is read from environment variables:
-``DATABASE_URL`` (PostgreSQL; SQLite when unset), ``REDIS_URL`` (Celery broker; a
-file-system broker that needs no server when unset), ``SECRET_KEY``, ``DEBUG``,
-``ALLOWED_HOSTS``, ``EMAIL_URL``-style settings are deliberately not invented: email uses
+``DATABASE_URL`` (PostgreSQL; SQLite when unset), ``REDIS_URL`` (Celery broker, sessions and
+cache; a file-system broker, database sessions and a memory cache when unset),
+``MEDIA_S3_BUCKET`` (media in an object store; the local disk when unset), ``SECRET_KEY``,
+``DEBUG``, ``ALLOWED_HOSTS``, ``EMAIL_URL``-style settings are deliberately not invented: email uses
 Django's own ``EMAIL_*`` settings.
 """
 
@@ -125,8 +126,50 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # No public URL: an absolute URL on a host that cannot resolve, so nothing (not even Django's
 # test live server) serves MEDIA_ROOT directly.
 MEDIA_URL = "https://private-media.invalid/"
+
+
+def s3_media_storage(*, bucket: str, endpoint_url: str = "", region: str = "") -> dict:
+    """Media in a private bucket of any S3-compatible object store (django-storages).
+
+    Every machine reads and writes the same files. Nothing is public: objects get no ACL of
+    their own (the bucket's, private, applies; stores that refuse ACLs accept that too), and
+    the app streams each file through the view that checked who may see it
+    (``portals/files.py``), so no browser ever needs to reach the bucket. Should anything
+    ask for a URL, it is signed and lives 60 seconds. Credentials come from the environment
+    (``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``) or the machine's role, never from here.
+    """
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url or None,
+            "region_name": region or None,
+            # Stores other than AWS (MinIO, Ceph, moto...) are addressed by path, which needs
+            # no wildcard DNS for bucket host names.
+            "addressing_style": "path" if endpoint_url else None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": 60,
+            "signature_version": "s3v4",  # the only one every AWS region accepts
+            # Names are fresh UUIDs: no existence check (one request fewer per upload).
+            "file_overwrite": True,
+            # A file read for serving is spooled to disk past 2 MiB (videos), not held in memory.
+            "max_memory_size": 2 * 1024 * 1024,
+        },
+    }
+
+
+MEDIA_S3_BUCKET = os.environ.get("MEDIA_S3_BUCKET", "")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": (
+        s3_media_storage(
+            bucket=MEDIA_S3_BUCKET,
+            endpoint_url=os.environ.get("MEDIA_S3_ENDPOINT_URL", ""),
+            region=os.environ.get("MEDIA_S3_REGION", ""),
+        )
+        if MEDIA_S3_BUCKET
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
@@ -207,6 +250,33 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DATA_DIR / "beat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {"task": "aftersales.sweep.sweep_deadlines", "schedule": 60.0},
 }
+
+# Sessions and the cache. With Redis every web process on every machine shares them, so any
+# machine can serve any request. Sessions are "cached_db": read from Redis (no query per
+# request), written to the database too (login, logout: rare), so a Redis restart or
+# eviction logs nobody out. Without Redis, a single machine: database sessions and each
+# process's own memory cache, so `make run` needs no server. REDIS_CACHE_URL can put the
+# cache in another Redis database than the broker (a cache.clear() empties its whole
+# database, queued tasks included).
+REDIS_CACHE_URL = os.environ.get("REDIS_CACHE_URL", REDIS_URL)
+
+
+def redis_cache(url: str, *, key_prefix: str = "aftersales") -> dict:
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": key_prefix,
+        # A Redis that stops answering fails a request in seconds, not minutes.
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    }
+
+
+if REDIS_CACHE_URL:
+    CACHES = {"default": redis_cache(REDIS_CACHE_URL)}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "aftersales.payments.SimulatedGateway")

@@ -11,6 +11,12 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="aftersales-test-media-"))
+# Whatever the environment says (CI sets REDIS_URL for the broker tests), the suite keeps to
+# one machine: media in MEDIA_ROOT, database sessions and a memory cache that no other test
+# run shares. The Redis and object-store tests switch to those setups themselves.
+STORAGES = {**STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}  # noqa: F405
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Tasks registered with on_commit run in-process, so a test sees their effects. A real worker
 # started by the integration test sets CELERY_EAGER=0 to go through the broker.
 CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_EAGER", "1") == "1"
