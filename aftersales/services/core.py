@@ -107,6 +107,8 @@ def advance(
     request.reminded_at = None
     if not request.is_open:
         request.finished_at = now
+    if role == Role.SELLER and request.first_response_at is None:
+        request.first_response_at = now
     event = RequestEvent(
         request=request,
         actor=None if actor is SYSTEM else actor,
