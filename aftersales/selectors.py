@@ -3,6 +3,7 @@
 A request outside these querysets does not exist for that actor: views turn it into a 404.
 """
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from django.db.models import Count, F, IntegerField, Prefetch, Q, QuerySet, Sum, Value
@@ -71,6 +72,19 @@ def requests_for_seller(user) -> QuerySet[AfterSalesRequest]:
     return _base().filter(shop__members__user=user)
 
 
+def requests_in_shops(shop_ids: Sequence[int]) -> QuerySet[AfterSalesRequest]:
+    """Requests of these shops: the seller center resolves the member's shops once per page
+    (``orders.selectors.shops_for_member``) and reads through this, without the join."""
+    return _in_shops(_base(), shop_ids)
+
+
+def _in_shops(requests: QuerySet, shop_ids: Sequence[int]) -> QuerySet:
+    shop_ids = list(shop_ids)
+    if len(shop_ids) == 1:  # ``shop_id = …``: the planner can walk an index in its order
+        return requests.filter(shop_id=shop_ids[0])
+    return requests.filter(shop_id__in=shop_ids)
+
+
 def visible_requests(user) -> QuerySet[AfterSalesRequest]:
     """Everything the user may read in any role: their own, their shops', all for staff."""
     if not user.is_authenticated:
@@ -93,11 +107,13 @@ SELLER_TURN_STATES = states_waiting_for(Role.SELLER)
 SELLER_QUEUE_STATES = (*SELLER_TURN_STATES, State.DISPUTED)
 
 
-def seller_dashboard_counts(user, *, now: datetime) -> dict[str, int]:
-    """One aggregate query: requests per state that needs the seller, and how many of the
-    seller's deadlines fall within 24 hours or have passed."""
+def seller_dashboard_counts(shop_ids: Sequence[int], *, now: datetime) -> dict[str, int]:
+    """One aggregate query, read from the ``request_seller_queue_state`` index alone: the
+    shops' requests per state that needs the seller, and how many of the seller's deadlines
+    fall within 24 hours or have passed."""
     seller_turn = Q(state__in=SELLER_TURN_STATES)
-    return AfterSalesRequest.objects.filter(shop__members__user=user).aggregate(
+    waiting = AfterSalesRequest.objects.filter(state__in=SELLER_QUEUE_STATES)
+    return _in_shops(waiting, shop_ids).aggregate(
         **{state: Count("pk", filter=Q(state=state)) for state in SELLER_QUEUE_STATES},
         due_soon=Count(
             "pk", filter=seller_turn & Q(due_at__gt=now, due_at__lte=now + timedelta(hours=24))
@@ -107,7 +123,7 @@ def seller_dashboard_counts(user, *, now: datetime) -> dict[str, int]:
 
 
 def seller_queue(
-    user,
+    shop_ids: Sequence[int],
     *,
     state: str = "",
     kind: str = "",
@@ -116,8 +132,13 @@ def seller_queue(
     created_to: date | None = None,
     search: str = "",
 ) -> QuerySet[AfterSalesRequest]:
-    """The shop's requests, soonest deadline first (no deadline last), filtered."""
-    requests = requests_for_seller(user)
+    """The shops' requests, soonest deadline first (no deadline last), then newest, filtered.
+
+    In progress (``state="open"``, how the dashboard opens) or in one state, the filter and the
+    order are those of an index (``request_seller_queue_open``, ``…_state``), so a page of it
+    is read in index order; wrap it in :class:`ByIds` to read deep pages as cheaply as the
+    first."""
+    requests = requests_in_shops(shop_ids)
     if state == "open":
         requests = requests.filter(state__in=OPEN_STATES)
     elif state:
@@ -142,3 +163,22 @@ def buyer_history_count(request: AfterSalesRequest) -> int:
     return AfterSalesRequest.objects.filter(
         buyer_id=request.buyer_id, shop_id=request.shop_id, created_at__lt=request.created_at
     ).count()
+
+
+class ByIds:
+    """A list to paginate (``Paginator(ByIds(queryset), 25)``) whose page is read in one query
+    that first takes the page's ids from the index that orders the list, then joins only those
+    rows: a deep page (``OFFSET`` in the thousands) costs what the first one does, where the
+    plain query would join every row before it."""
+
+    def __init__(self, queryset: QuerySet):
+        self.queryset = queryset
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, page: slice) -> QuerySet:
+        return self.queryset.filter(pk__in=self.queryset.values("pk")[page])

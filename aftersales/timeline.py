@@ -60,18 +60,32 @@ class Step:
     status: str  # "done", "current" or "todo"
 
 
-def progress(request: AfterSalesRequest) -> list[Step]:
-    """The stepper for the request's kind. A dispute or a closed request stops where it was."""
+def progress(request: AfterSalesRequest, entries: "list[Entry] | None" = None) -> list[Step]:
+    """The stepper for the request's kind. A dispute or a closed request stops where it was.
+    Give the page's ``entries`` (its :func:`timeline`) to read the log from them."""
     steps = STEPS[Kind(request.kind)]
     state = request.state
     if state in (State.DISPUTED, State.CLOSED):
         # Show how far it got: the state it left to enter the dispute or close, from the log.
-        state = (
-            request.events.filter(to_state=request.state)
-            .exclude(from_state=request.state)
-            .values_list("from_state", flat=True)
-            .last()
-        ) or State.SUBMITTED
+        if entries is None:
+            left = (
+                request.events.filter(to_state=request.state)
+                .exclude(from_state=request.state)
+                .values_list("from_state", flat=True)
+                .last()
+            )
+        else:
+            left = next(
+                (
+                    entry.obj.from_state
+                    for entry in reversed(entries)
+                    if entry.kind == "event"
+                    and entry.obj.to_state == request.state
+                    and entry.obj.from_state != request.state
+                ),
+                None,
+            )
+        state = left or State.SUBMITTED
     current = next((i for i, (_, states) in enumerate(steps) if state in states), 1)
     finished = request.state in SUCCESS_STATES
     return [

@@ -66,16 +66,17 @@ class OverdueFilter(admin.SimpleListFilter):
 
 @admin.register(Dispute)
 class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    # What the queue is sorted by comes first, so it shows on a narrow screen too.
     list_display = [
         "id",
+        "target",
+        "status",
         "order_number",
         "item",
         "shop",
         "buyer",
         "reason",
-        "status",
         "opened_at",
-        "target",
     ]
     list_filter = ["status", OverdueFilter, AgeFilter, "reason", "request__shop"]
     search_fields = ["=id", "request__order__number", "request__buyer__username"]

@@ -99,6 +99,11 @@ class Complaint(models.Model):
         verbose_name = _("complaint")
         verbose_name_plural = _("complaints")
         ordering = ["-created_at", "-pk"]
+        indexes = [
+            # the staff queue, newest first: all of it, or one status
+            models.Index(fields=["-created_at", "-id"], name="complaint_queue"),
+            models.Index(fields=["status", "-created_at", "-id"], name="complaint_queue_status"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["request"],

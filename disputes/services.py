@@ -68,7 +68,18 @@ def answer_dispute(
     dispute.seller_statement = statement
     dispute.seller_answered_at = now
     dispute.save(update_fields=["seller_statement", "seller_answered_at"])
+    _count_as_first_response(dispute.request_id, role=Role.SELLER, now=now)
     return dispute
+
+
+def _count_as_first_response(request_id: int, *, role: str, now: datetime) -> None:
+    """A seller who speaks first to the platform (the system had acted for them until then)
+    has responded: the shop's first-response score counts it, as it counts their first
+    transition (set by ``aftersales.services.core.advance``). The row is locked already."""
+    if role == Role.SELLER:
+        AfterSalesRequest.objects.filter(pk=request_id, first_response_at__isnull=True).update(
+            first_response_at=now
+        )
 
 
 @transaction.atomic
@@ -142,6 +153,7 @@ def provide_evidence(
     current.answer = answer
     current.answered_at = now
     current.save(update_fields=["answer", "answered_at"])
+    _count_as_first_response(dispute.request_id, role=current.party, now=now)
     return current
 
 

@@ -144,7 +144,7 @@ class Order(models.Model):
         verbose_name_plural = _("orders")
         ordering = ["-paid_at", "-pk"]
         indexes = [
-            models.Index(fields=["buyer", "-paid_at"]),
+            models.Index(fields=["buyer", "-paid_at", "-id"], name="order_buyer_list"),
             models.Index(fields=["shop", "-paid_at"]),
         ]
 

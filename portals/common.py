@@ -9,11 +9,12 @@ from django.utils import timezone
 
 from aftersales.errors import AfterSalesError
 from aftersales.forms import EvidenceForm
-from aftersales.models import Role
+from aftersales.models import Action, Role
+from aftersales.timeline import Entry
 from disputes.forms import EvidenceAnswerForm
 from disputes.models import Dispute
 from reviews.models import Review
-from reviews.services import can_edit, can_review
+from reviews.services import can_edit, can_review, review_closes_at
 
 
 def moved_on(request: HttpRequest, error: AfterSalesError) -> bool:
@@ -70,6 +71,17 @@ def submit(
     return None
 
 
+ESCALATIONS = (Action.ESCALATE, Action.ESCALATE_OVERDUE)
+
+
+def latest_dispute(aftersales, entries: list[Entry]) -> Dispute | None:
+    """The request's latest dispute with its ruling; read only if the timeline shows that the
+    request was ever handed to the platform (the only ways a dispute opens)."""
+    if not any(e.kind == "event" and e.obj.action in ESCALATIONS for e in entries):
+        return None
+    return aftersales.disputes.select_related("ruling").last()
+
+
 def evidence_asks(
     request: HttpRequest, dispute: Dispute | None, party: Role, bound_forms: dict | None
 ) -> list:
@@ -88,9 +100,12 @@ def evidence_asks(
 
 
 def review_context(aftersales) -> dict:
-    """The request's review, and whether its buyer may still write or change one."""
+    """The request's review, and whether its buyer may still write or change one. Only a
+    request that has ended can have one: for the others nothing is read."""
     now = timezone.now()
-    review = Review.objects.filter(request=aftersales).prefetch_related("photos").first()
+    review = None
+    if review_closes_at(aftersales) is not None:
+        review = Review.objects.filter(request=aftersales).prefetch_related("photos").first()
     return {
         "review": review,
         "can_review": review is None and can_review(aftersales, now=now),

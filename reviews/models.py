@@ -51,7 +51,7 @@ class Review(models.Model):
         verbose_name = _("after-sales review")
         verbose_name_plural = _("after-sales reviews")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["shop", "-created_at"])]
+        indexes = [models.Index(fields=["shop", "-created_at", "-id"], name="review_shop_list")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(speed__gte=1, speed__lte=5)
@@ -89,3 +89,28 @@ class ReviewPhoto(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class ShopScoreSummary(models.Model):
+    """A shop's scores (last 30 and 90 days) and 12-week trend as last computed: what the
+    seller dashboard and the shop page show, so that they read one row however busy the shop
+    is. Kept by :mod:`reviews.summary`; the figures themselves are ``reviews.selectors``'s."""
+
+    shop = models.OneToOneField(
+        "orders.Shop",
+        verbose_name=_("shop"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+    )
+    computed_at = models.DateTimeField(_("computed"))
+    # One ``ShopScores.as_json()`` per window, and one ``WeekPoint.as_json()`` per week.
+    scores = models.JSONField(_("scores"))
+    trend = models.JSONField(_("trend"))
+
+    class Meta:
+        verbose_name = _("shop score summary")
+        verbose_name_plural = _("shop score summaries")
+
+    def __str__(self) -> str:
+        return f"{self.shop_id} @ {self.computed_at:%Y-%m-%d %H:%M}"

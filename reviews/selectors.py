@@ -7,31 +7,23 @@ Each score covers a window of days up to ``now``:
 * dispute rate: disputes opened in the window / requests filed in the window;
 * ruled against the shop: rulings in the window that were not "for the seller" / all rulings;
 * median first response: for requests filed in the window that the seller has answered, the
-  time from filing to the seller's first action;
+  time from filing to the seller's first action (``AfterSalesRequest.first_response_at``);
 * median time to refund: for requests refunded in the window, the time from filing to refund.
 
 Medians are taken in the database: count the rows, then read the middle one or two in order.
+
+These are the live figures. The pages show them from the stored summary that
+:mod:`reviews.summary` keeps per shop, so a busy shop's page costs the same as a quiet one's.
 """
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import (
-    Avg,
-    Count,
-    DurationField,
-    ExpressionWrapper,
-    F,
-    Min,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-)
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from aftersales.models import AfterSalesRequest, Dispute, RequestEvent, Role, Ruling, State
+from aftersales.models import AfterSalesRequest, Dispute, Ruling, State
 from orders.models import Order, Shop
 
 from .models import Review
@@ -64,6 +56,23 @@ class ShopScores:
     def ruled_against_share(self) -> float | None:
         return self.ruled_against / self.rulings if self.rulings else None
 
+    # Stored as JSON in the shop's summary: spans as seconds.
+    SPANS = ("median_first_response", "median_time_to_refund")
+
+    def as_json(self) -> dict:
+        data = asdict(self)
+        for name in self.SPANS:
+            data[name] = data[name].total_seconds() if data[name] is not None else None
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> "ShopScores":
+        spans = {
+            name: timedelta(seconds=data[name]) if data[name] is not None else None
+            for name in cls.SPANS
+        }
+        return cls(**{**data, **spans})
+
 
 def _median(queryset: QuerySet, expression) -> timedelta | None:
     count = queryset.count()
@@ -89,15 +98,7 @@ def shop_scores(shop: Shop, *, days: int, now: datetime) -> ShopScores:
     ).aggregate(
         rulings=Count("pk"), against=Count("pk", filter=~Q(outcome=Ruling.Outcome.FOR_SELLER))
     )
-    first_seller_action = (
-        RequestEvent.objects.filter(request=OuterRef("pk"), actor_role=Role.SELLER)
-        .values("request")
-        .annotate(first=Min("created_at"))
-        .values("first")
-    )
-    answered = filed.annotate(first_response=Subquery(first_seller_action)).filter(
-        first_response__isnull=False
-    )
+    answered = filed.filter(first_response_at__isnull=False)
     refunded = AfterSalesRequest.objects.filter(
         shop=shop, state=State.REFUNDED, finished_at__gt=since, finished_at__lte=now
     )
@@ -116,7 +117,9 @@ def shop_scores(shop: Shop, *, days: int, now: datetime) -> ShopScores:
         ruled_against=rulings["against"],
         median_first_response=_median(
             answered,
-            ExpressionWrapper(F("first_response") - F("created_at"), output_field=DurationField()),
+            ExpressionWrapper(
+                F("first_response_at") - F("created_at"), output_field=DurationField()
+            ),
         ),
         median_time_to_refund=_median(
             refunded,
@@ -130,6 +133,13 @@ class WeekPoint:
     week: datetime
     requests: int
     stars: float | None
+
+    def as_json(self) -> dict:
+        return {"week": self.week.isoformat(), "requests": self.requests, "stars": self.stars}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "WeekPoint":
+        return cls(datetime.fromisoformat(data["week"]), data["requests"], data["stars"])
 
 
 def weekly_trend(shop: Shop, *, weeks: int, now: datetime) -> list[WeekPoint]:

@@ -19,6 +19,7 @@ from aftersales.evidence import PreparedFile
 from aftersales.models import SUCCESS_STATES, AfterSalesRequest, CloseReason, State
 
 from .models import Review, ReviewPhoto
+from .tasks import refresh_shop_scores
 
 REVIEWABLE_STATES = SUCCESS_STATES
 
@@ -49,6 +50,12 @@ def can_review(request: AfterSalesRequest, *, now: datetime) -> bool:
 
 def can_edit(review: Review, *, now: datetime) -> bool:
     return now <= review.created_at + settings.AFTERSALES_DEADLINES["review_edit_window"]
+
+
+def refresh_scores_on_commit(shop_id: int) -> None:
+    """The shop's stored scores (:mod:`reviews.summary`) are refreshed once the rating is
+    committed; robust, so a broker hiccup cannot turn a saved rating into an error page."""
+    transaction.on_commit(lambda: refresh_shop_scores.delay(shop_id), robust=True)
 
 
 def _check_stars(**stars: int) -> None:
@@ -96,6 +103,7 @@ def review_request(
         photo.file.save(prepared.content.name, prepared.content, save=False)
         photo.thumbnail.save(prepared.thumbnail.name, prepared.thumbnail, save=False)
         photo.save()
+    refresh_scores_on_commit(review.shop_id)
     return review
 
 
@@ -121,6 +129,7 @@ def edit_review(
     review.comment = comment
     review.edited_at = now
     review.save(update_fields=["speed", "attitude", "result", "comment", "edited_at"])
+    refresh_scores_on_commit(review.shop_id)
     return review
 
 

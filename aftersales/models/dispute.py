@@ -66,6 +66,11 @@ class Dispute(models.Model):
         verbose_name = _("dispute")
         verbose_name_plural = _("disputes")
         ordering = ["opened_at", "pk"]
+        indexes = [
+            # the staff queue (``DisputeAdmin.ordering`` and the admin's "-pk" tie-break): open
+            # before ruled, the most urgent first
+            models.Index(fields=["status", "ruling_due_at", "-id"], name="dispute_queue"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["request"], condition=Q(status="open"), name="one_open_dispute_per_request"

@@ -333,7 +333,7 @@ class Notification(models.Model):
             models.Index(
                 fields=["recipient"], condition=Q(read_at__isnull=True), name="unread_notifications"
             ),
-            models.Index(fields=["recipient", "-created_at"]),
+            models.Index(fields=["recipient", "-created_at", "-id"], name="notification_list"),
         ]
 
     def __str__(self) -> str:

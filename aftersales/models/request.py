@@ -18,6 +18,7 @@ from django_fsm import GET_STATE, FSMField, FSMModelMixin, has_transition_perm, 
 from orders.models import Order, OrderItem, Shop
 
 from .vocabulary import (
+    OPEN_STATES,
     TERMINAL_STATES,
     Action,
     CloseReason,
@@ -111,14 +112,31 @@ class AfterSalesRequest(FSMModelMixin, models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # The seller's first event on the request (a transition, or an answer to the platform):
+    # the shop's "first response" score reads it instead of searching the event log.
+    first_response_at = models.DateTimeField(_("seller's first response"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("after-sales request")
         verbose_name_plural = _("after-sales requests")
         ordering = ["-created_at", "-pk"]
+        # Each list reads one of these in its own order, so a page stops after its rows:
         indexes = [
-            models.Index(fields=["buyer", "-created_at"]),
-            models.Index(fields=["shop", "state", "due_at"]),
+            # the buyer's 售后列表 (``requests_for_buyer``), newest first
+            models.Index(fields=["buyer", "-created_at", "-id"], name="request_buyer_list"),
+            # the seller's queue of one state (and of all: sorted from this index alone), and
+            # the dashboard's counters
+            models.Index(
+                fields=["shop", "state", "due_at", "-created_at", "-id"],
+                name="request_seller_queue_state",
+            ),
+            # the seller's queue as it opens (in progress): by deadline, none last, newest
+            models.Index(
+                fields=["shop", "due_at", "-created_at", "-id"],
+                condition=Q(state__in=OPEN_STATES),
+                name="request_seller_queue_open",
+            ),
+            # the deadline sweep
             models.Index(fields=["due_at"], condition=Q(due_at__isnull=False), name="request_due"),
         ]
         constraints = [

@@ -106,6 +106,7 @@ TRANSITION_FIELDS = [
     "due_action",
     "reminded_at",
     "finished_at",
+    "first_response_at",
 ]
 
 
@@ -134,6 +135,8 @@ def advance(
     request.reminded_at = None
     if not request.is_open:
         request.finished_at = now
+    if role == Role.SELLER and request.first_response_at is None:
+        request.first_response_at = now
     updates = {
         name: value
         for name in TRANSITION_FIELDS

@@ -249,6 +249,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DATA_DIR / "beat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {"task": "aftersales.sweep.sweep_deadlines", "schedule": 60.0},
+    "refresh-shop-scores": {"task": "reviews.tasks.refresh_all_shop_scores", "schedule": 600.0},
 }
 
 # Sessions and the cache. With Redis every web process on every machine shares them, so any

@@ -26,7 +26,7 @@ from disputes.forms import ComplaintForm, EvidenceAnswerForm
 from disputes.models import EvidenceRequest
 from orders.selectors import items_for_buyer
 
-from ..common import act, evidence_asks, moved_on, review_context, submit
+from ..common import act, evidence_asks, latest_dispute, moved_on, review_context, submit
 
 PAGE_SIZE = 20
 
@@ -56,26 +56,45 @@ def request_list(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, aftersales: AfterSalesRequest, **forms) -> dict:
+    """The request page. Only what the current state shows is read and built: the forms of
+    the actions the buyer may take now (or the one that came back with errors), the pending
+    proposal from the timeline, the dispute if the request was ever escalated, the complaint
+    and the review once it has ended."""
     available = aftersales.available_actions(Role.BUYER)
+    entries = timeline.timeline(aftersales)
     pending = None
     if "accept_proposal" in available:
-        pending = aftersales.proposals.filter(status=Proposal.Status.PENDING).last()
-    dispute = aftersales.disputes.select_related("ruling").last()
+        pending = next(
+            (
+                entry.obj
+                for entry in reversed(entries)
+                if entry.kind == "proposal" and entry.obj.status == Proposal.Status.PENDING
+            ),
+            None,
+        )
+    dispute = latest_dispute(aftersales, entries)
+    ended = not aftersales.is_open
     return {
         "aftersales": aftersales,
-        "steps": timeline.progress(aftersales),
-        "entries": timeline.timeline(aftersales),
+        "steps": timeline.progress(aftersales, entries),
+        "entries": entries,
         "actions": available,
         "proposal": pending,
         "dispute": dispute,
         "evidence_asks": evidence_asks(request, dispute, Role.BUYER, forms.get("answer_forms")),
-        "complaint": aftersales.complaints.last(),
+        "complaint": aftersales.complaints.last() if ended else None,
         "may_complain": dispute_services.may_complain(aftersales),
         **review_context(aftersales),
         "ship_form": forms.get("ship_form")
-        or ReturnShipmentForm(seller_pays=aftersales.seller_pays_return_shipping),
-        "decline_form": forms.get("decline_form") or NoteForm(),
-        "message_form": forms.get("message_form") or MessageForm(owner=request.user),
+        or (
+            ReturnShipmentForm(seller_pays=aftersales.seller_pays_return_shipping)
+            if "ship_return" in available
+            else None
+        ),
+        "decline_form": forms.get("decline_form")
+        or (NoteForm() if "decline_proposal" in available else None),
+        "message_form": forms.get("message_form")
+        or (MessageForm(owner=request.user) if aftersales.accepts_messages else None),
     }
 
 

@@ -15,7 +15,8 @@ from orders.models import Shop
 from reviews import services
 from reviews.forms import ReviewForm
 from reviews.models import Review, ReviewPhoto
-from reviews.selectors import recent_reviews, shop_scores
+from reviews.selectors import recent_reviews
+from reviews.summary import summary
 
 from ..common import moved_on
 from ..files import serve
@@ -25,17 +26,11 @@ PAGE_SIZE = 10
 
 @login_required
 def shop_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The shop's after-sales scores (stored: see :mod:`reviews.summary`) and its reviews."""
     shop = get_object_or_404(Shop, pk=pk)
-    now = timezone.now()
     page = Paginator(recent_reviews(shop), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
-        request,
-        "reviews/shop.html",
-        {
-            "shop": shop,
-            "scores": [shop_scores(shop, days=days, now=now) for days in (30, 90)],
-            "page": page,
-        },
+        request, "reviews/shop.html", {"shop": shop, "summary": summary(shop.pk), "page": page}
     )
 
 

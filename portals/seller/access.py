@@ -11,13 +11,21 @@ from orders.selectors import shops_for_member
 
 
 def seller_required(view: Callable) -> Callable:
-    """Signed in and a member of at least one shop; otherwise a page that explains."""
+    """Signed in and a member of at least one shop; otherwise a page that explains.
+
+    The member's shops are read once, here, and kept on the request (``request.seller_shops``)
+    for the view, its selectors and the page header."""
 
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not shops_for_member(request.user).exists():
+        request.seller_shops = list(shops_for_member(request.user))
+        if not request.seller_shops:
             return render(request, "seller/no_shop.html")
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def shop_ids(request: HttpRequest) -> list[int]:
+    return [shop.pk for shop in request.seller_shops]

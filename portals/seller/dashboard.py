@@ -2,11 +2,14 @@
 and its scores."""
 
 import csv
+import io
+from collections.abc import Iterator
 
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,21 +19,20 @@ from django.views.decorators.http import require_POST
 
 from aftersales import services
 from aftersales.errors import AfterSalesError
-from aftersales.models import Kind, Reason, State
+from aftersales.models import AfterSalesRequest, Kind, Reason, State
 from aftersales.selectors import (
     SELLER_QUEUE_STATES,
-    requests_for_seller,
+    ByIds,
+    requests_in_shops,
     seller_dashboard_counts,
     seller_queue,
 )
-from orders.selectors import shops_for_member
 from reviews.charts import trend_svg
-from reviews.selectors import shop_scores, weekly_trend
+from reviews.summary import summaries
 
-from .access import seller_required
+from .access import seller_required, shop_ids
 
 PAGE_SIZE = 25
-TREND_WEEKS = 12
 
 
 class QueueFilter(forms.Form):
@@ -63,10 +65,10 @@ class QueueFilter(forms.Form):
         params.setdefault("state", "open")
         super().__init__(params)
 
-    def queue(self, user):
+    def queue(self, shop_ids: list[int]) -> QuerySet[AfterSalesRequest]:
         data = self.cleaned_data if self.is_valid() else {"state": "open"}
         return seller_queue(
-            user,
+            shop_ids,
             state=data.get("state", ""),
             kind=data.get("kind", ""),
             reason=data.get("reason", ""),
@@ -76,13 +78,16 @@ class QueueFilter(forms.Form):
         )
 
 
-def scores_context(shops, *, now) -> list[dict]:
-    """For the seller dashboard: each of the user's shops with its scores and trend chart."""
+def scores_context(shops) -> list[dict]:
+    """For the seller dashboard: each of the user's shops with its stored scores and trend
+    chart (one query for all of them; see :mod:`reviews.summary`)."""
+    stored = summaries(shop.pk for shop in shops)
     return [
         {
             "shop": shop,
-            "scores": [shop_scores(shop, days=days, now=now) for days in (30, 90)],
-            "chart": trend_svg(weekly_trend(shop, weeks=TREND_WEEKS, now=now)),
+            "scores": stored[shop.pk].scores,
+            "chart": trend_svg(stored[shop.pk].trend),
+            "computed_at": stored[shop.pk].computed_at,
         }
         for shop in shops
     ]
@@ -90,10 +95,16 @@ def scores_context(shops, *, now) -> list[dict]:
 
 @seller_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """The day's work: what waits for the shop, what is due soon, the queue by deadline."""
+    """The day's work: what waits for the shop, what is due soon, the queue by deadline.
+
+    The same dozen queries whatever the shop's size: the member's shops (once, by
+    ``seller_required``), the counters (one aggregate), the page count and the page's rows
+    (from the queue's index), and the stored scores."""
+    shops = request.seller_shops
     filters = QueueFilter(request.GET)
-    page = Paginator(filters.queue(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    counts = seller_dashboard_counts(request.user, now=timezone.now())
+    queue = ByIds(filters.queue(shop_ids(request)))
+    page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = seller_dashboard_counts(shop_ids(request), now=timezone.now())
     query = filters.data.copy()
     query.pop("page", None)
     return render(
@@ -106,51 +117,89 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "state_counts": [(State(s), counts[s]) for s in SELLER_QUEUE_STATES],
             "due_soon": counts["due_soon"],
             "overdue": counts["overdue"],
-            "shops": shops_for_member(request.user),
-            "shop_scores": scores_context(shops_for_member(request.user), now=timezone.now()),
+            "shops": shops,
+            "shop_scores": scores_context(shops),
         },
     )
 
 
+# Spreadsheet programs run a cell that starts like a formula (CSV injection): such a cell is
+# written with a leading apostrophe, which they show as text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+EXPORT_COLUMNS = [
+    "pk",
+    "order__number",
+    "order_item__title",
+    "buyer__username",
+    "kind",
+    "reason",
+    "state",
+    "quantity",
+    "refund_amount",
+    "created_at",
+    "due_at",
+]
+EXPORT_ROWS_PER_CHUNK = 500
+
+
+def cell(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def csv_chunks(header: list[str], rows: Iterator[list[str]]) -> Iterator[str]:
+    """The CSV text, a few hundred rows at a time, starting with the byte order mark."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(header)
+    for n, row in enumerate(rows, 1):
+        writer.writerow([cell(value) for value in row])
+        if n % EXPORT_ROWS_PER_CHUNK == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
 @seller_required
-def export_queue(request: HttpRequest) -> HttpResponse:
-    """The filtered queue as CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese)."""
-    requests = QueueFilter(request.GET).queue(request.user)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="aftersales-queue.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            _("Request"),
-            _("Order"),
-            _("Item"),
-            _("Buyer"),
-            _("Kind"),
-            _("Reason"),
-            _("State"),
-            _("Quantity"),
-            _("Refund amount"),
-            _("Filed"),
-            _("Deadline"),
-        ]
-    )
-    for r in requests.iterator(chunk_size=500):
-        writer.writerow(
-            [
-                r.pk,
-                r.order.number,
-                r.order_item.title,
-                r.buyer.get_username(),
-                r.get_kind_display(),
-                r.get_reason_display(),
-                r.get_state_display(),
-                r.quantity,
-                r.refund_amount,
-                timezone.localtime(r.created_at).strftime("%Y-%m-%d %H:%M"),
-                timezone.localtime(r.due_at).strftime("%Y-%m-%d %H:%M") if r.due_at else "",
-            ]
+def export_queue(request: HttpRequest) -> StreamingHttpResponse:
+    """The filtered queue as CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese),
+    streamed while it is read: plain values from a database cursor, never model instances, so
+    memory stays the same for 10 rows or 100,000. Labels and the time zone are resolved here,
+    in the request's language, before the response is streamed."""
+    values = QueueFilter(request.GET).queue(shop_ids(request)).values_list(*EXPORT_COLUMNS)
+    labels = {**dict(Kind.choices), **dict(Reason.choices), **dict(State.choices)}
+    labels = {value: str(label) for value, label in labels.items()}
+    zone = timezone.get_current_timezone()
+
+    def when(moment) -> str:
+        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+    rows = (
+        [pk, number, title, buyer, labels[kind], labels[reason], labels[state], quantity, amount]
+        + [when(created), when(due)]
+        for pk, number, title, buyer, kind, reason, state, quantity, amount, created, due in (
+            values.iterator(chunk_size=2000)
         )
+    )
+    header = [
+        _("Request"),
+        _("Order"),
+        _("Item"),
+        _("Buyer"),
+        _("Kind"),
+        _("Reason"),
+        _("State"),
+        _("Quantity"),
+        _("Refund amount"),
+        _("Filed"),
+        _("Deadline"),
+    ]
+    response = StreamingHttpResponse(
+        csv_chunks(header, rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="aftersales-queue.csv"'
     return response
 
 
@@ -160,7 +209,7 @@ def bulk_approve(request: HttpRequest) -> HttpResponse:
     """Approve several refund-only requests; each goes through the service on its own and
     reports its own result."""
     ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
-    chosen = requests_for_seller(request.user).filter(pk__in=ids)
+    chosen = requests_in_shops(shop_ids(request)).filter(pk__in=ids)
     if not ids:
         messages.error(request, _("Tick the requests to approve first."))
     for aftersales in chosen:

@@ -17,7 +17,7 @@ from aftersales.forms import (
     TrackingForm,
 )
 from aftersales.models import AfterSalesRequest, Kind, Role
-from aftersales.selectors import buyer_history_count, requests_for_seller
+from aftersales.selectors import buyer_history_count, requests_in_shops
 from aftersales.services.messages import CONVERSATION_CLOSED
 from disputes import services as dispute_services
 from disputes.forms import DisputeAnswerForm, EvidenceAnswerForm
@@ -26,12 +26,12 @@ from reviews import services as review_services
 from reviews.forms import ReplyForm
 from reviews.models import Review
 
-from ..common import act, evidence_asks, moved_on, review_context, submit
-from .access import seller_required
+from ..common import act, evidence_asks, latest_dispute, moved_on, review_context, submit
+from .access import seller_required, shop_ids
 
 
 def _shop_request(request: HttpRequest, pk: int) -> AfterSalesRequest:
-    return get_object_or_404(requests_for_seller(request.user), pk=pk)
+    return get_object_or_404(requests_in_shops(shop_ids(request)), pk=pk)
 
 
 def _url(aftersales: AfterSalesRequest) -> str:
@@ -45,29 +45,53 @@ def _done(aftersales: AfterSalesRequest) -> HttpResponse:
 def _detail(
     request: HttpRequest, aftersales: AfterSalesRequest, status=200, **forms
 ) -> HttpResponse:
+    """The request page. Only what the current state shows is read and built: a form for
+    each action the seller may take now (or the one that came back with errors), the dispute
+    if the request was ever escalated, the review once it has ended."""
     available = aftersales.available_actions(Role.SELLER)
     owner = request.user
     entries = timeline.timeline(aftersales)
-    dispute = aftersales.disputes.select_related("ruling").last()
+    dispute = latest_dispute(aftersales, entries)
+    reviews = review_context(aftersales)
+
+    def form(name: str, shown: bool, build):
+        return forms.get(name) or (build() if shown else None)
+
     context = {
         "aftersales": aftersales,
-        "steps": timeline.progress(aftersales),
+        "steps": timeline.progress(aftersales, entries),
         "entries": entries,
         "gallery": [evidence for entry in entries for evidence in entry.evidence],
         "show_members": True,
         "actions": available,
         "earlier_requests": buyer_history_count(aftersales),
         "dispute": dispute,
-        **review_context(aftersales),
-        "reply_form": forms.get("reply_form") or ReplyForm(),
-        "dispute_form": forms.get("dispute_form") or DisputeAnswerForm(owner=owner),
+        **reviews,
         "evidence_asks": evidence_asks(request, dispute, Role.SELLER, forms.get("answer_forms")),
-        "approve_form": forms.get("approve_form") or ApproveForm(aftersales=aftersales),
-        "proposal_form": forms.get("proposal_form") or ProposalForm(),
-        "reject_form": forms.get("reject_form") or RefusalForm(owner=owner),
-        "fail_form": forms.get("fail_form") or RefusalForm(owner=owner, photo_required=True),
-        "ship_form": forms.get("ship_form") or TrackingForm(),
-        "message_form": forms.get("message_form") or MessageForm(owner=owner),
+        "reply_form": form(
+            "reply_form", reviews["review"] is not None and not reviews["review"].reply, ReplyForm
+        ),
+        "dispute_form": form(
+            "dispute_form",
+            dispute is not None and dispute.waiting_for_seller,
+            lambda: DisputeAnswerForm(owner=owner),
+        ),
+        "approve_form": form(
+            "approve_form", "approve" in available, lambda: ApproveForm(aftersales=aftersales)
+        ),
+        "proposal_form": form("proposal_form", "propose" in available, ProposalForm),
+        "reject_form": form("reject_form", "reject" in available, lambda: RefusalForm(owner=owner)),
+        "fail_form": form(
+            "fail_form",
+            "fail_inspection" in available,
+            lambda: RefusalForm(owner=owner, photo_required=True),
+        ),
+        "ship_form": form(
+            "ship_form", bool({"ship_replacement", "ship_repaired"} & available), TrackingForm
+        ),
+        "message_form": form(
+            "message_form", aftersales.accepts_messages, lambda: MessageForm(owner=owner)
+        ),
     }
     return render(request, "seller/request_detail.html", context, status=status)
 

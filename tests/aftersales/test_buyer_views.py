@@ -31,6 +31,7 @@ from aftersales.models import (
     Proposal,
     Reason,
     RequestEvent,
+    Role,
     Shipment,
     State,
 )
@@ -1125,9 +1126,13 @@ def add_orders(buyer, shop, n: int) -> None:
 # and how many notifications are unread (4).
 MY_ORDERS_QUERIES = 8  # + count, orders, items, open requests
 REQUEST_LIST_QUERIES = 6  # + count, requests
-# + the request, its evidence, events, messages, proposals, shipments, dispute, and the
-# item's order and shop for the item summary
-REQUEST_PAGE_QUERIES = 13  # incl. the complaint about the shop and the review, if any
+# + the request (with its item, order and shop), its evidence, events, messages, proposals and
+# shipments; the dispute only if the request was escalated, the complaint and the review only
+# once it has ended
+REQUEST_PAGE_QUERIES = 10
+# + the dispute and its open questions, or + the complaint and the review (whose photos are one
+# more query once the buyer has rated the service)
+ENDED_OR_DISPUTED_PAGE_QUERIES = 12
 
 
 def test_my_orders_query_count_does_not_grow_with_orders(
@@ -1198,6 +1203,24 @@ def test_request_page_query_count_does_not_grow_with_its_history(
     )
     with django_assert_max_num_queries(REQUEST_PAGE_QUERIES):
         as_buyer.get(f"/requests/{long.pk}/")
+
+
+@pytest.mark.parametrize("state", list(State))
+def test_request_page_reads_only_what_its_state_shows(
+    as_buyer, buyer, shop, seller, state, django_assert_max_num_queries
+):
+    request = request_in(state, OrderItemFactory(order__buyer=buyer, order__shop=shop))
+    limit = ENDED_OR_DISPUTED_PAGE_QUERIES
+    if request.is_open and state != State.DISPUTED:
+        limit = REQUEST_PAGE_QUERIES
+    with django_assert_max_num_queries(limit):
+        response = as_buyer.get(f"/requests/{request.pk}/")
+    html = response.content.decode()
+    shown = set(re.findall(r'action="/requests/\d+/([\w-]+)/"', html))
+    offered = request.available_actions(Role.BUYER)
+    assert ("ship" in shown) == ("ship_return" in offered)
+    assert ("decline" in shown) == ("decline_proposal" in offered)
+    assert ("messages" in shown) == request.accepts_messages
 
 
 def test_request_page_of_a_disputed_request_shows_the_dispute(as_buyer, item):

@@ -65,3 +65,58 @@ def test_due_actions_and_disputes_survive_the_move_to_one_vocabulary():
     assert not ContentType.objects.filter(app_label="disputes", model="dispute").exists()
 
     migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_first_response_is_filled_from_the_event_log():
+    # given requests written before the column: one the seller answered (then acted again),
+    # one only the buyer and the system touched, one the seller first answered on a dispute
+    old = migrate([("aftersales", "0008_one_vocabulary")])
+    User = old.get_model("auth", "User")
+    buyer, seller = (User.objects.create(username=name) for name in ("buyer0", "seller0"))
+    shop = old.get_model("orders", "Shop").objects.create(name="Old shop")
+    now = timezone.now()
+    order = old.get_model("orders", "Order").objects.create(
+        number="1", buyer=buyer, shop=shop, payment_method="alipay", paid_at=now
+    )
+    Item = old.get_model("orders", "OrderItem")
+    Request = old.get_model("aftersales", "AfterSalesRequest")
+    Event = old.get_model("aftersales", "RequestEvent")
+
+    def request_with(*events):
+        item = Item.objects.create(
+            order=order, title="Tea", unit_price=Decimal(10), quantity=1, amount_paid=Decimal(10)
+        )
+        request = Request.objects.create(
+            order=order, buyer=buyer, shop=shop, quantity=1, order_item=item, kind="exchange",
+            reason="quality_problem", description="-", state="closed",
+        )  # fmt: skip
+        for role, action, hours in events:
+            Event.objects.create(
+                request=request, actor=seller if role == "seller" else None, actor_role=role,
+                action=action, to_state="closed", created_at=now + timedelta(hours=hours),
+            )  # fmt: skip
+        return request.pk
+
+    answered = request_with(("buyer", "submit", 0), ("seller", "reject", 3), ("seller", "rule", 9))
+    silent = request_with(("buyer", "submit", 0), ("system", "approve", 48))
+    on_dispute = request_with(
+        ("buyer", "submit", 0),
+        ("system", "escalate_overdue", 300),
+        ("seller", "answer_dispute", 301),
+    )
+
+    # when
+    new = migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+    # then
+    first = dict(
+        new.get_model("aftersales", "AfterSalesRequest").objects.values_list(
+            "pk", "first_response_at"
+        )
+    )
+    assert first == {
+        answered: now + timedelta(hours=3),
+        silent: None,
+        on_dispute: now + timedelta(hours=301),
+    }

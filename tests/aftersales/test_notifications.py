@@ -679,3 +679,23 @@ def test_list_query_count_does_not_grow_with_notifications(
     with django_assert_num_queries(len(few.captured_queries)):
         response = client.get(reverse("notifications:list"))
     assert response.content.decode().count('class="card notification unread"') == 12
+
+
+# Session, user, the page count, the page's notifications (with their request, item and event),
+# and the header's seller link and unread count.
+NOTIFICATION_LIST_QUERIES = 6
+
+
+def test_list_query_count_is_pinned_with_more_than_a_page(
+    client, shop, buyer, seller, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(25):
+            request = file_request(OrderItemFactory(order__buyer=buyer, order__shop=shop))
+            services.approve_request(request=request, actor=seller)
+    assert buyer.notifications.count() > 20  # more than a page
+    client.force_login(buyer)
+    for page in (1, 2):
+        with django_assert_max_num_queries(NOTIFICATION_LIST_QUERIES):
+            response = client.get(reverse("notifications:list") + f"?page={page}")
+        assert response.status_code == 200

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from aftersales.models import AfterSalesRequest, Kind, Reason, State
 from aftersales.selectors import buyer_history_count, seller_dashboard_counts, seller_queue
+from orders.selectors import shops_for_member
 from tests.aftersales.factories import file_request, request_in
 from tests.orders.factories import OrderItemFactory, ShopMemberFactory, UserFactory
 
@@ -47,6 +48,11 @@ def other_shop_item(other_seller, buyer):
     )
 
 
+def shops_of(user) -> list[int]:
+    """The user's shops, resolved once per page as the seller center does."""
+    return [shop.pk for shop in shops_for_member(user)]
+
+
 def pks(requests) -> list[int]:
     return [r.pk for r in requests]
 
@@ -70,7 +76,7 @@ def test_counts_every_state_that_needs_the_seller(seller, new_item, other_shop_i
         request_in(state, new_item())
     request_in(State.SUBMITTED, other_shop_item)  # another shop's
     # when
-    counts = seller_dashboard_counts(seller, now=timezone.now())
+    counts = seller_dashboard_counts(shops_of(seller), now=timezone.now())
     # then
     assert {state: counts[state] for state in counts if state not in ("due_soon", "overdue")} == {
         State.SUBMITTED: 2,
@@ -82,7 +88,7 @@ def test_counts_every_state_that_needs_the_seller(seller, new_item, other_shop_i
 
 
 def test_counts_are_zero_for_an_empty_shop(seller):
-    counts = seller_dashboard_counts(seller, now=timezone.now())
+    counts = seller_dashboard_counts(shops_of(seller), now=timezone.now())
     assert set(counts.values()) == {0}
     assert set(counts) == {
         *map(
@@ -121,7 +127,7 @@ def test_due_within_24_hours_and_overdue_count_the_sellers_deadlines_only(
     set_due(request_in(State.AWAITING_RETURN, new_item()), now - timedelta(hours=1))
     set_due(request_in(State.SUBMITTED, other_shop_item), now + timedelta(hours=1))
     # when
-    counts = seller_dashboard_counts(seller, now=now)
+    counts = seller_dashboard_counts(shops_of(seller), now=now)
     # then
     assert (counts["due_soon"], counts["overdue"]) == (3, 3)
 
@@ -133,13 +139,13 @@ def test_counts_cover_every_shop_the_user_belongs_to(seller, new_item, other_sel
     request_in(State.SUBMITTED, new_item())
     request_in(State.SUBMITTED, OrderItemFactory(order__buyer=buyer, order__shop=second_shop))
     # then both count for the seller, and only the second shop's for its other member
-    assert seller_dashboard_counts(seller, now=timezone.now())[State.SUBMITTED] == 2
-    assert seller_dashboard_counts(other_seller, now=timezone.now())[State.SUBMITTED] == 1
+    assert seller_dashboard_counts(shops_of(seller), now=timezone.now())[State.SUBMITTED] == 2
+    assert seller_dashboard_counts(shops_of(other_seller), now=timezone.now())[State.SUBMITTED] == 1
 
 
 def test_a_user_without_a_shop_counts_nothing(buyer, item):
     request_in(State.SUBMITTED, item)
-    assert set(seller_dashboard_counts(buyer, now=timezone.now()).values()) == {0}
+    assert set(seller_dashboard_counts(shops_of(buyer), now=timezone.now()).values()) == {0}
 
 
 # --- the queue ---------------------------------------------------------------------------------
@@ -155,7 +161,7 @@ def test_queue_is_sorted_by_deadline_soonest_first_and_no_deadline_last(seller, 
     )
     none_new = set_due(request_in(State.REFUNDED, new_item()), None)
     # then: by deadline, then the ones without one, newest first
-    assert pks(seller_queue(seller)) == pks([overdue, soon, late, none_new, none_old])
+    assert pks(seller_queue(shops_of(seller))) == pks([overdue, soon, late, none_new, none_old])
 
 
 def test_queue_never_contains_another_shops_requests(
@@ -163,16 +169,16 @@ def test_queue_never_contains_another_shops_requests(
 ):
     mine = request_in(State.SUBMITTED, new_item())
     theirs = request_in(State.SUBMITTED, other_shop_item)
-    assert pks(seller_queue(seller)) == [mine.pk]
-    assert pks(seller_queue(other_seller)) == [theirs.pk]
+    assert pks(seller_queue(shops_of(seller))) == [mine.pk]
+    assert pks(seller_queue(shops_of(other_seller))) == [theirs.pk]
     # not even when searching for it or filtering for exactly its state
-    assert pks(seller_queue(seller, search=theirs.order.number)) == []
-    assert pks(seller_queue(seller, state=State.SUBMITTED, kind=theirs.kind)) == [mine.pk]
+    assert pks(seller_queue(shops_of(seller), search=theirs.order.number)) == []
+    assert pks(seller_queue(shops_of(seller), state=State.SUBMITTED, kind=theirs.kind)) == [mine.pk]
 
 
 def test_queue_of_a_user_without_a_shop_is_empty(buyer, item):
     request_in(State.SUBMITTED, item)
-    assert pks(seller_queue(buyer)) == []
+    assert pks(seller_queue(shops_of(buyer))) == []
 
 
 @pytest.fixture
@@ -191,7 +197,7 @@ def one_per_state(new_item) -> dict[str, AfterSalesRequest]:
 
 
 def test_queue_state_open_means_still_in_progress(seller, one_per_state):
-    shown = {r.state for r in seller_queue(seller, state="open")}
+    shown = {r.state for r in seller_queue(shops_of(seller), state="open")}
     assert shown == {
         State.SUBMITTED,
         State.NEGOTIATING,
@@ -202,27 +208,27 @@ def test_queue_state_open_means_still_in_progress(seller, one_per_state):
 
 
 def test_queue_state_empty_means_all(seller, one_per_state):
-    assert {r.state for r in seller_queue(seller, state="")} == set(one_per_state)
+    assert {r.state for r in seller_queue(shops_of(seller), state="")} == set(one_per_state)
 
 
 @pytest.mark.parametrize("state", [State.SUBMITTED, State.REPAIRING, State.REFUNDED, State.CLOSED])
 def test_queue_filters_by_one_state(seller, one_per_state, state):
-    assert pks(seller_queue(seller, state=state)) == [one_per_state[state].pk]
+    assert pks(seller_queue(shops_of(seller), state=state)) == [one_per_state[state].pk]
 
 
 def test_queue_filters_by_kind(seller, new_item):
     refund = file_request(new_item(), kind=Kind.REFUND_ONLY)
     file_request(new_item(), kind=Kind.RETURN_REFUND)
     exchange = file_request(new_item(), kind=Kind.EXCHANGE)
-    assert pks(seller_queue(seller, kind=Kind.REFUND_ONLY)) == [refund.pk]
-    assert pks(seller_queue(seller, kind=Kind.EXCHANGE)) == [exchange.pk]
-    assert pks(seller_queue(seller, kind=Kind.REPAIR)) == []
+    assert pks(seller_queue(shops_of(seller), kind=Kind.REFUND_ONLY)) == [refund.pk]
+    assert pks(seller_queue(shops_of(seller), kind=Kind.EXCHANGE)) == [exchange.pk]
+    assert pks(seller_queue(shops_of(seller), kind=Kind.REPAIR)) == []
 
 
 def test_queue_filters_by_reason(seller, new_item):
     dented = file_request(new_item(), reason=Reason.DAMAGED_IN_TRANSIT)
     file_request(new_item(), reason=Reason.QUALITY_PROBLEM)
-    assert pks(seller_queue(seller, reason=Reason.DAMAGED_IN_TRANSIT)) == [dented.pk]
+    assert pks(seller_queue(shops_of(seller), reason=Reason.DAMAGED_IN_TRANSIT)) == [dented.pk]
 
 
 def test_queue_filters_by_the_day_filed_in_shanghai_time(seller, new_item, settings):
@@ -233,12 +239,18 @@ def test_queue_filters_by_the_day_filed_in_shanghai_time(seller, new_item, setti
     second = set_created(file_request(new_item()), datetime(2026, 3, 2, 23, 30, tzinfo=utc))
     third = set_created(file_request(new_item()), datetime(2026, 3, 3, 23, 30, tzinfo=utc))
     # then the dates are the Shanghai days: 2, 3 and 4 March, both ends included
-    assert set(pks(seller_queue(seller, created_from=date(2026, 3, 3)))) == {second.pk, third.pk}
-    assert set(pks(seller_queue(seller, created_to=date(2026, 3, 3)))) == {first.pk, second.pk}
+    assert set(pks(seller_queue(shops_of(seller), created_from=date(2026, 3, 3)))) == {
+        second.pk,
+        third.pk,
+    }
+    assert set(pks(seller_queue(shops_of(seller), created_to=date(2026, 3, 3)))) == {
+        first.pk,
+        second.pk,
+    }
     assert pks(
-        seller_queue(seller, created_from=date(2026, 3, 3), created_to=date(2026, 3, 3))
+        seller_queue(shops_of(seller), created_from=date(2026, 3, 3), created_to=date(2026, 3, 3))
     ) == [second.pk]
-    assert pks(seller_queue(seller, created_to=date(2026, 3, 1))) == []
+    assert pks(seller_queue(shops_of(seller), created_to=date(2026, 3, 1))) == []
 
 
 def test_queue_search_finds_an_order_number_or_a_buyer(seller, new_item):
@@ -247,12 +259,12 @@ def test_queue_search_finds_an_order_number_or_a_buyer(seller, new_item):
     by_alice = file_request(new_item(buyer=alice, number="T2026LONGJING01"))
     by_bob = file_request(new_item(buyer=bob, number="T2026PUER0002"))
     # then the whole number, a piece of it in any case, or the buyer's name finds it
-    assert pks(seller_queue(seller, search="T2026LONGJING01")) == [by_alice.pk]
-    assert pks(seller_queue(seller, search="puer")) == [by_bob.pk]
-    assert pks(seller_queue(seller, search="  ALICE ")) == [by_alice.pk]
-    assert pks(seller_queue(seller, search="bob")) == [by_bob.pk]
-    assert set(pks(seller_queue(seller, search="T2026"))) == {by_alice.pk, by_bob.pk}
-    assert pks(seller_queue(seller, search="nobody")) == []
+    assert pks(seller_queue(shops_of(seller), search="T2026LONGJING01")) == [by_alice.pk]
+    assert pks(seller_queue(shops_of(seller), search="puer")) == [by_bob.pk]
+    assert pks(seller_queue(shops_of(seller), search="  ALICE ")) == [by_alice.pk]
+    assert pks(seller_queue(shops_of(seller), search="bob")) == [by_bob.pk]
+    assert set(pks(seller_queue(shops_of(seller), search="T2026"))) == {by_alice.pk, by_bob.pk}
+    assert pks(seller_queue(shops_of(seller), search="nobody")) == []
 
 
 def test_queue_filters_combine(seller, new_item):
@@ -262,15 +274,15 @@ def test_queue_filters_combine(seller, new_item):
     request_in(State.REFUNDED, new_item(buyer=alice), kind=Kind.REFUND_ONLY)  # other state
     file_request(new_item(), kind=Kind.REFUND_ONLY)  # other buyer
     assert pks(
-        seller_queue(seller, state=State.SUBMITTED, kind=Kind.REFUND_ONLY, search="alice")
+        seller_queue(shops_of(seller), state=State.SUBMITTED, kind=Kind.REFUND_ONLY, search="alice")
     ) == [wanted.pk]
 
 
 def test_queue_lists_a_request_once_although_the_shop_has_several_members(seller, shop, new_item):
     ShopMemberFactory.create_batch(3, shop=shop)
     request = file_request(new_item())
-    assert pks(seller_queue(seller)) == [request.pk]
-    assert seller_dashboard_counts(seller, now=timezone.now())[State.SUBMITTED] == 1
+    assert pks(seller_queue(shops_of(seller))) == [request.pk]
+    assert seller_dashboard_counts(shops_of(seller), now=timezone.now())[State.SUBMITTED] == 1
 
 
 # --- the buyer's history with the shop ---------------------------------------------------------

@@ -22,6 +22,7 @@ from aftersales import services
 from aftersales.evidence import prepare_video
 from aftersales.models import AfterSalesRequest, Dispute, LedgerEntry, Role, Ruling, State
 from disputes import services as dispute_services
+from disputes.admin import ComplaintAdmin, DisputeAdmin
 from disputes.models import Complaint, EvidenceRequest
 from tests.aftersales.factories import photo, request_in
 from tests.orders.factories import (
@@ -674,6 +675,40 @@ def test_buyers_and_shop_members_cannot_handle_complaints(who, complaint, reques
     assert response["Location"] == f"{LOGIN}?next={complaint_url(complaint, 'investigate')}"
     complaint.refresh_from_db()
     assert complaint.status == Complaint.Status.OPEN
+
+
+# --- the queues cost the same whatever their length -----------------------------------------------
+
+# Session, user, the admin's two permission lookups, the shops for the filter, the count of the
+# filtered and of all rows, and the page's rows (with their request, order, item, shop, buyer).
+QUEUE_QUERIES = 8
+
+
+@pytest.mark.parametrize("query", ["", "status__exact=open", "age=old", "q=buyer"])
+def test_the_dispute_queue_costs_the_same_with_more_than_a_page(
+    as_arbitrator, queue, query, monkeypatch, django_assert_max_num_queries
+):
+    monkeypatch.setattr(DisputeAdmin, "list_per_page", 2)  # five disputes: three pages
+    for page in (1, 2):
+        with django_assert_max_num_queries(QUEUE_QUERIES):
+            response = as_arbitrator.get(f"{QUEUE}?{query}&p={page}")
+        assert response.status_code == 200
+
+
+def test_the_complaint_queue_costs_the_same_with_more_than_a_page(
+    as_arbitrator, shop, seller, buyer, monkeypatch, django_assert_max_num_queries
+):
+    for n in range(5):
+        request = request_in(State.REFUNDED, OrderItemFactory(order__shop=shop, order__buyer=buyer))
+        dispute_services.file_complaint(
+            request=request, actor=buyer, reason=Complaint.Reason.OTHER, description=f"No. {n}"
+        )
+    monkeypatch.setattr(ComplaintAdmin, "list_per_page", 2)
+    for query in ("p=1", "status__exact=open&p=1"):
+        with django_assert_max_num_queries(QUEUE_QUERIES):
+            response = as_arbitrator.get(f"/admin/disputes/complaint/?{query}")
+        assert response.status_code == 200
+        assert response.content.decode().count("/change/") >= 2
 
 
 # --- the dispute page costs the same whatever the history -----------------------------------------

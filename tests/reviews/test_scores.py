@@ -29,6 +29,7 @@ from aftersales.models import (
     State,
 )
 from aftersales.services import rule_dispute
+from disputes import services as dispute_services
 from reviews.models import Review
 from reviews.selectors import shop_scores, weekly_trend
 from tests.aftersales.factories import TRACKING, file_request, request_in
@@ -303,7 +304,9 @@ def test_median_first_response_odd_and_even(
         note="Keep the tin.",
     )
     proposal = RequestEvent.objects.get(request=c, actor_role=Role.SELLER)
+    assert move(c).first_response_at == proposal.created_at  # kept on the request
     RequestEvent.objects.filter(pk=proposal.pk).update(created_at=c.created_at + 10 * H)
+    move(c, first_response_at=c.created_at + 10 * H)
     # filed 3 days ago, the seller never answered: the system approved it after 48 h
     d = filed_at(new_item(), now - 3 * D)
     services.approve_request(request=d, actor=SYSTEM, now=d.created_at + 48 * H)
@@ -321,6 +324,46 @@ def test_median_first_response_odd_and_even(
     assert last30.median_first_response == 3 * H  # 1 h, [3 h], 10 h
     assert last90.median_first_response == 6.5 * H  # 1 h, [3 h, 10 h], 20 h → (3 + 10) / 2
     assert shop_page(shop)["Median time to the seller's first response"] == ["3.0 h", "6.5 h"]
+
+
+# --- the seller's first response, kept on the request ---------------------------------------------
+
+
+def test_the_first_response_is_the_sellers_first_step_and_stays(new_item, seller, buyer, now):
+    request = file_request(new_item(), kind=Kind.RETURN_REFUND)
+    assert request.first_response_at is None
+    services.approve_request(request=request, actor=seller, now=now + 1 * H)
+    services.ship_return(request=request, actor=buyer, now=now + 2 * H, **TRACKING)
+    services.confirm_return_received(request=request, actor=seller, now=now + 3 * H)
+    assert move(request).first_response_at == now + 1 * H
+
+
+def test_steps_by_the_buyer_or_the_system_are_no_response(new_item, buyer, now):
+    request = file_request(new_item(), kind=Kind.RETURN_REFUND)
+    services.approve_request(request=request, actor=SYSTEM, now=now + 48 * H)
+    services.ship_return(request=request, actor=buyer, now=now + 50 * H, **TRACKING)
+    assert move(request).first_response_at is None
+
+
+def test_an_answer_to_the_platform_is_the_first_response_of_a_silent_seller(
+    new_item, seller, buyer, now
+):
+    # given an exchange the system approved, and handed to the platform when the seller did not
+    # confirm the goods came back
+    request = file_request(new_item(), kind=Kind.EXCHANGE)
+    services.approve_request(request=request, actor=SYSTEM, now=now + 120 * H)
+    services.ship_return(request=request, actor=buyer, now=now + 121 * H, **TRACKING)
+    services.escalate_overdue(request=request, now=now + 361 * H)
+    assert move(request).first_response_at is None
+    # when the seller answers the platform, that is their first response
+    dispute_services.answer_dispute(
+        dispute=request.disputes.get(), actor=seller, statement="It arrived broken.",
+        now=now + 362 * H,
+    )  # fmt: skip
+    assert move(request).first_response_at == now + 362 * H
+    # and it is the one the event log shows first for the seller
+    first = RequestEvent.objects.filter(request=request, actor_role=Role.SELLER).first()
+    assert first.created_at == now + 362 * H
 
 
 # --- median time to refund ------------------------------------------------------------------------
