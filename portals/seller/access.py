@@ -11,13 +11,14 @@ from orders.selectors import shops_for_member
 
 
 def seller_required(view: Callable) -> Callable:
-    """Signed in and a member of at least one shop; otherwise a page that explains."""
+    """Signed in and a member of at least one shop; otherwise 403 with a page that explains,
+    for every seller URL, GET or POST."""
 
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not shops_for_member(request.user).exists():
-            return render(request, "seller/no_shop.html")
+            return render(request, "seller/no_shop.html", status=403)
         return view(request, *args, **kwargs)
 
     return wrapper
