@@ -2,7 +2,8 @@
 evidence and the whole history, and the forms to ask for evidence and to rule; complaints.
 
 Nothing here edits rows directly: every decision goes through ``disputes.services``. Support
-staff see the same pages without the forms; only arbitrators decide.
+staff see the same pages without the forms; only arbitrators decide: anyone else who posts a
+decision anyway (an old page, a hand-made request) gets 403 and a page that says why.
 """
 
 from datetime import timedelta
@@ -26,6 +27,22 @@ from aftersales.models import Dispute, Ruling
 from . import services
 from .forms import ComplaintResultForm, EvidenceRequestForm, RulingForm
 from .models import Complaint, EvidenceRequest
+
+
+def refused(
+    request: HttpRequest, reason: str, *, back: int, complaint: bool = False
+) -> TemplateResponse:
+    """403 for a staff member whose role may not take the decision: why, and the way back."""
+    name = "disputes_complaint_change" if complaint else "aftersales_dispute_change"
+    title = _("Complaint #%(id)s") if complaint else _("Dispute #%(id)s")
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Not for your role"),
+        "reason": reason,
+        "back": reverse(f"admin:{name}", args=[back]),
+        "back_title": title % {"id": back},
+    }
+    return TemplateResponse(request, "admin/refused.html", context, status=403)
 
 
 class AgeFilter(admin.SimpleListFilter):
@@ -90,6 +107,9 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     fields = ["request", "status"]  # the case file below the form shows the rest
     change_form_template = "admin/disputes/dispute/change_form.html"
 
+    class Media:
+        css = {"all": ["css/staff.css"]}  # the overdue mark in the queue
+
     @admin.display(description=_("order"), ordering="request__order__number")
     def order_number(self, dispute: Dispute) -> str:
         return dispute.request.order.number
@@ -110,7 +130,7 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def target(self, dispute: Dispute) -> str:
         when = timezone.localtime(dispute.ruling_due_at).strftime("%Y-%m-%d %H:%M")
         if dispute.is_overdue:
-            return format_html('<strong style="color:#c62828">{} · {}</strong>', when, _("overdue"))
+            return format_html('<strong class="overdue">{} · {}</strong>', when, _("overdue"))
         return when
 
     def get_urls(self):
@@ -165,6 +185,8 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def rule_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         dispute = get_object_or_404(Dispute, pk=pk)
+        if not is_arbitrator(request.user):
+            return refused(request, _("Only arbitrators can rule or ask for evidence."), back=pk)
         if request.method != "POST":
             return self._back(pk)
         form = RulingForm(request.POST)
@@ -185,6 +207,8 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def ask_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         dispute = get_object_or_404(Dispute, pk=pk)
+        if not is_arbitrator(request.user):
+            return refused(request, _("Only arbitrators can rule or ask for evidence."), back=pk)
         if request.method != "POST":
             return self._back(pk)
         form = EvidenceRequestForm(request.POST)
@@ -251,19 +275,25 @@ class ComplaintAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        complaint = get_object_or_404(Complaint.objects.select_related("request"), pk=object_id)
-        entries = timeline.timeline(complaint.request)
-        extra = {
-            "complaint": complaint,
-            "aftersales": complaint.request,
-            "entries": entries,
-            "show_members": True,
-            "can_handle": is_arbitrator(request.user),
-            "result_form": ComplaintResultForm(),
-        }
+        extra = self._complaint_context(request, object_id)
         return super().change_view(request, object_id, form_url, extra_context=extra)
 
-    def _handle(self, request, pk: int, do, success: str) -> HttpResponseRedirect:
+    def _complaint_context(self, request: HttpRequest, pk, result_form=None) -> dict:
+        complaint = get_object_or_404(Complaint.objects.select_related("request"), pk=pk)
+        return {
+            "complaint": complaint,
+            "aftersales": complaint.request,
+            "entries": timeline.timeline(complaint.request),
+            "show_members": True,
+            "can_handle": is_arbitrator(request.user),
+            "result_form": result_form or ComplaintResultForm(),
+        }
+
+    def _handle(self, request, pk: int, do, success: str) -> HttpResponse:
+        if not is_arbitrator(request.user):
+            return refused(
+                request, _("Only arbitrators can handle complaints."), back=pk, complaint=True
+            )
         if request.method == "POST":
             try:
                 do(get_object_or_404(Complaint, pk=pk))
@@ -285,9 +315,17 @@ class ComplaintAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def resolve_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         form = ComplaintResultForm(request.POST or None)
-        if request.method == "POST" and not form.is_valid():
-            messages.error(request, _("Write the result for the buyer."))
-            return HttpResponseRedirect(reverse("admin:disputes_complaint_change", args=[pk]))
+        if is_arbitrator(request.user) and request.method == "POST" and not form.is_valid():
+            # The form again with its error and what was typed.
+            context = {
+                **self.admin_site.each_context(request),
+                **self._complaint_context(request, pk, result_form=form),
+                "opts": self.model._meta,
+                "title": _("Complaint #%(id)s") % {"id": pk},
+            }
+            return TemplateResponse(
+                request, "admin/disputes/complaint/decision_form.html", context, status=400
+            )
         return self._handle(
             request,
             pk,

@@ -50,6 +50,7 @@ class ComplaintResultForm(forms.Form):
         label=_("Result (the buyer will read it)"),
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+        error_messages={"required": _("Write the result for the buyer.")},
     )
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -46,6 +47,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_fsm",
+    "axes",
+    "csp",
     "orders",
     "aftersales",
     "disputes",
@@ -55,6 +58,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -62,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as axes asks: turns a refused sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -104,6 +110,56 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in throttling (django-axes) for the portal's and the admin's login alike: a username
+# is locked after USER_FAILURES failed attempts from anywhere, an address after
+# ADDRESS_FAILURES for any usernames, until enough failures are MINUTES old
+# (portals/accounts.py). Axes' backend goes first and refuses a locked-out attempt before any
+# password is checked; it needs the request, which every login form passes to authenticate().
+# Staff lift a lock by deleting the access attempt in the admin.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_THROTTLE = {
+    "USER_FAILURES": int(os.environ.get("LOGIN_FAILURES_PER_USER", "5")),
+    "ADDRESS_FAILURES": int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "20")),
+    "MINUTES": int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")),
+}
+AXES_HANDLER = "portals.accounts.LoginThrottle"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = LOGIN_THROTTLE["USER_FAILURES"]
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_THROTTLE["MINUTES"])
+# Attempts while locked are refused without counting, so the time announced holds; a success
+# forgives nothing (else signing in to one's own account would reset an address's count).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_CALLABLE = "portals.accounts.locked_out"
+AXES_CLIENT_IP_CALLABLE = "portals.accounts.client_address"
+# Only failures are kept (and only while they count); no log row per successful sign-in.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False  # no banner on every start; lockouts are still logged
+# How many proxies in front of the app append to X-Forwarded-For (nginx: 1). 0: the
+# connection's own address is the client's.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
+# Content-Security-Policy on every page (django-csp): scripts, styles, images and video only
+# from this site, no inline script or style (none is used: the pages' CSS and JS are static
+# files, the trend chart is SVG drawn with attributes), no plugins, no framing, forms post only
+# here. Evidence files keep their own stricter policy (portals/files.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "media-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"

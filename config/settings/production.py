@@ -12,9 +12,31 @@ if not SECRET_KEY:
 if DEBUG:
     raise ImproperlyConfigured("DEBUG must be off in production.")
 
-# Secure cookies need HTTPS; SECURE_COOKIES=0 only for a local plain-http trial.
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+# HTTPS only. TLS ends at the proxy in front (nginx, a load balancer), which says so in
+# X-Forwarded-Proto; it must set that header itself, never pass on the client's. HTTPS=0 only
+# for a local plain-http trial (docker compose on localhost): no redirect, no HSTS, cookies
+# without Secure. `./manage.py check --deploy` gives no warning with the defaults.
+HTTPS = env_bool("HTTPS", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = HTTPS
+# Health checks and internal calls come over plain http from inside the network: answered, not
+# sent to https.
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+# HSTS: browsers that have seen the site once use only HTTPS for a year, subdomains included.
+# Preload (a hard-coded list in the browsers, months to leave) is the domain owner's decision,
+# so it is off unless SECURE_HSTS_PRELOAD=1, and its reminder (security.W021) is silenced.
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000")) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# The client's address for the sign-in throttle: behind one proxy (nginx) by default.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "1"))
 # Static files are served by the app itself (WhiteNoise), compressed and cache-busted.
 MIDDLEWARE = [
     MIDDLEWARE[0],  # noqa: F405  (SecurityMiddleware first)

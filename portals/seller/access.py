@@ -11,7 +11,8 @@ from orders.selectors import shops_for_member
 
 
 def seller_required(view: Callable) -> Callable:
-    """Signed in and a member of at least one shop; otherwise a page that explains.
+    """Signed in and a member of at least one shop; otherwise 403 with a page that explains,
+    for every seller URL, GET or POST.
 
     The member's shops are read once, here, and kept on the request (``request.seller_shops``)
     for the view, its selectors and the page header."""
@@ -21,7 +22,7 @@ def seller_required(view: Callable) -> Callable:
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         request.seller_shops = list(shops_for_member(request.user))
         if not request.seller_shops:
-            return render(request, "seller/no_shop.html")
+            return render(request, "seller/no_shop.html", status=403)
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -18,6 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from aftersales import services, uploads
@@ -36,10 +37,13 @@ from aftersales.models import (
     Shipment,
     State,
 )
+from disputes import services as dispute_services
 from orders.models import ReturnAddress
+from portals.seller.urls import urlpatterns as SELLER_URLS
 from reviews import summary
 from tests.aftersales.factories import TRACKING, file_request, jpeg_upload, photo, request_in
 from tests.orders.factories import (
+    ArbitratorFactory,
     OrderItemFactory,
     ReturnAddressFactory,
     ShopMemberFactory,
@@ -1249,12 +1253,40 @@ def test_a_buyer_without_a_shop_gets_the_explanation_not_their_request(shops_req
     before = snapshot(shops_request)
     for page_url in ("/seller/", url(shops_request), "/seller/export.csv"):
         response = client.get(page_url)
-        assert response.status_code == 200, page_url
+        assert response.status_code == 403, page_url
         page = Page(response)
         assert NO_SHOP in page.text
         assert "Longjing" not in page.text
     for action_url, data in action_posts(shops_request):
-        assert NO_SHOP in Page(client.post(action_url, data)).text
+        response = client.post(action_url, data)
+        assert response.status_code == 403, action_url
+        assert NO_SHOP in Page(response).text
+    assert snapshot(shops_request) == before
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("route", SELLER_URLS, ids=lambda route: route.name)
+def test_without_a_shop_every_seller_url_answers_403(route, method, buyer, item):
+    """Issue 12: a signed-in user who is no shop's member is refused (403) at every address
+    of the seller center, GET or POST, with the page that explains, and nothing changes."""
+    shops_request = request_in(State.DISPUTED, item)
+    ask = dispute_services.request_evidence(
+        dispute=shops_request.disputes.get(),
+        actor=ArbitratorFactory(),
+        party="seller",
+        question="The packing photos?",
+        due_at=timezone.now() + timedelta(days=3),
+    )
+    values = {"pk": shops_request.pk, "ask_id": ask.pk}
+    path = reverse(
+        f"seller:{route.name}", kwargs={name: values[name] for name in route.pattern.converters}
+    )
+    before = snapshot(shops_request)
+
+    response = getattr(client_for(buyer), method)(path, {"ids": [shops_request.pk]})
+
+    assert response.status_code == 403
+    assert NO_SHOP in Page(response).text
     assert snapshot(shops_request) == before
 
 
@@ -1262,7 +1294,7 @@ def test_the_no_shop_page_explains_and_links_back(client, other_buyer):
     client.force_login(other_buyer)
     response = client.get("/seller/")
     page = Page(response)
-    assert response.status_code == 200
+    assert response.status_code == 403
     assert (
         "Your account is not a member of any shop, so there is no after-sales queue to show. "
         "Ask the shop's owner or the platform to add you as a member." in page.text

@@ -3,6 +3,10 @@
 Chromium comes from the system (``/usr/bin/chromium``, or ``PLAYWRIGHT_CHROMIUM_EXECUTABLE``);
 Playwright never downloads a browser here. Without Chromium these tests skip locally and fail
 under ``REQUIRE_SERVICES=1`` (CI).
+
+The pages run under the site's real Content-Security-Policy, and every browser context a test
+opens is watched: a CSP violation on any page (a ``securitypolicyviolation`` event or
+Chromium's console report) fails the test at teardown.
 """
 
 import os
@@ -35,8 +39,56 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
+# Runs in every page before its own scripts; the binding is Playwright's, outside the page's CSP.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolation(
+    `${event.effectiveDirective} refused ${event.blockedURI || "inline"} ` +
+      `(${event.sourceFile || document.location.href}:${event.lineNumber})`
+  );
+});
+"""
+
+
+class WatchedBrowser:
+    """The session's Chromium, with every context opened through it watched for CSP
+    violations (``violations``)."""
+
+    def __init__(self, browser):
+        self._browser = browser
+        self.violations: list[str] = []
+
+    def new_context(self, **kwargs):
+        context = self._browser.new_context(**kwargs)
+        context.expose_binding(
+            "__cspViolation",
+            lambda source, text: self.violations.append(f"{source['page'].url}: {text}"),
+        )
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
+        context.on("console", self._console)
+        return context
+
+    def _console(self, message) -> None:
+        if "Content Security Policy" in message.text:
+            self.violations.append(f"{message.page.url if message.page else ''}: {message.text}")
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
+@pytest.fixture
+def browser(chromium):
+    """Chromium for one test; any CSP violation seen in it fails the test."""
+    watched = WatchedBrowser(chromium)
+    yield watched
+    if watched.violations:
+        pytest.fail(
+            "Content-Security-Policy violations:\n" + "\n".join(dict.fromkeys(watched.violations))
+        )
+
+
 @pytest.fixture(scope="session")
-def browser():
+def chromium():
     if not Path(CHROMIUM).exists():
         message = f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)"
         if REQUIRE_SERVICES:

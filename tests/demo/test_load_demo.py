@@ -14,6 +14,7 @@ from django.contrib.auth.models import Group
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.test import RequestFactory
 from django.utils import timezone
 from PIL import Image
 
@@ -175,10 +176,12 @@ def test_logins(loaded):
     assert staff.groups.filter(name=ARBITRATORS_GROUP).exists()
     assert not staff.shop_memberships.exists()
     assert User.objects.get(username="admin").is_superuser
+    # as the login form does: with the request (the sign-in throttle needs it)
+    login = RequestFactory().post("/login/")
     for username in ("buyer", "seller", "staff", "admin", "seller-b", "liwei"):
-        user = authenticate(username=username, password=PASSWORD)
+        user = authenticate(login, username=username, password=PASSWORD)
         assert user is not None and user.username == username
-    assert authenticate(username="buyer", password="wrong") is None
+    assert authenticate(login, username="buyer", password="wrong") is None
 
 
 def test_every_request_was_driven_through_the_services(loaded):
