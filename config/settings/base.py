@@ -249,6 +249,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DATA_DIR / "beat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {"task": "aftersales.sweep.sweep_deadlines", "schedule": 60.0},
+    "dispute-deadlines": {"task": "disputes.tasks.sweep_dispute_deadlines", "schedule": 60.0},
 }
 
 # Sessions and the cache. With Redis every web process on every machine shares them, so any
@@ -288,3 +289,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# Operations (README "Operations"): /health/ (django-health-check's page and its `health_check`
+# command) and /metrics for Prometheus, which only a bearer of METRICS_TOKEN may scrape (from
+# this machine only, while it is unset).
+INSTALLED_APPS += ["health_check"]
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
