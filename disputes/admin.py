@@ -75,7 +75,7 @@ class WaitingForFilter(admin.SimpleListFilter):
         return [
             ("nobody", _("ready for a ruling")),
             ("seller", _("the seller's answer")),
-            ("evidence", _("evidence")),
+            ("evidence", _("more evidence")),
         ]
 
     def queryset(self, request, queryset):
@@ -98,9 +98,9 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "buyer",
         "reason",
         "status",
+        "waiting_for",
         "opened_at",
         "target",
-        "waiting_for",
     ]
     list_filter = ["status", OverdueFilter, WaitingForFilter, AgeFilter, "reason", "request__shop"]
     search_fields = ["=id", "request__order__number", "request__buyer__username"]
@@ -148,7 +148,7 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             return format_html("<strong>{}</strong>", _("ready for a ruling"))
         if not dispute.seller_has_spoken:
             return _("the seller's answer")
-        return _("evidence")
+        return _("more evidence")
 
     def get_urls(self):
         wrap = self.admin_site.admin_view

@@ -566,9 +566,9 @@ def test_staff_see_the_missed_deadlines_on_the_case_page_and_in_the_queue(
     assert "no answer in time: closed" in case
     assert "Ready for a ruling" in case
     assert "did not send the requested evidence in time" in case
-    assert "Waiting for: the seller's answer" in staff_text(
-        client, f"/admin/aftersales/dispute/{waiting.pk}/change/"
-    )
+    ask(waiting, arbitrator, Role.SELLER)
+    waiting_case = staff_text(client, f"/admin/aftersales/dispute/{waiting.pk}/change/")
+    assert "Waiting for: the seller's answer evidence from the seller" in waiting_case
 
     queue = "/admin/aftersales/dispute/"
     assert "ready for a ruling" in staff_text(client, queue)
