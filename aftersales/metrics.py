@@ -161,7 +161,7 @@ class DatabaseGauges(Collector):
 def registry(*, database: bool = True) -> CollectorRegistry:
     """What one scrape reports: every process's samples (multiprocess mode) or this one's, and
     the database gauges unless ``database`` is off (a worker's own port leaves them out)."""
-    scrape = CollectorRegistry(auto_describe=True)
+    scrape = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         multiprocess.MultiProcessCollector(scrape)
     else:

@@ -298,3 +298,9 @@ def redis_url(db: int) -> str:
 
     parts = urlsplit(os.environ["REDIS_URL"])
     return urlunsplit(parts._replace(path=f"/{db}"))
+
+
+@pytest.mark.django_db
+def test_a_scrape_costs_two_queries(django_assert_num_queries):
+    with django_assert_num_queries(2):
+        assert Client().get("/metrics").status_code == 200
