@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from . import metrics
 from .models import LedgerEntry
 
 
@@ -54,6 +55,7 @@ def gateway() -> PaymentGateway:
     return import_string(settings.PAYMENT_GATEWAY)()
 
 
+@metrics.observe_payout
 def pay_out(*, entry_id: int) -> LedgerEntry:
     """Pay one ledger row. Safe to run twice: a paid row is left alone, and the gateway sees
     the row's idempotency key, so a retry after a lost answer cannot pay twice.

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from orders.models import Shop
 
-from . import services
+from . import metrics, services
 from .actors import SYSTEM
 from .models import Action, AfterSalesRequest, LedgerEntry, PendingUpload, Role
 from .selectors import overdue_requests
@@ -102,6 +102,7 @@ def sweep(*, now: datetime, batch_size: int = BATCH_SIZE) -> SweepResult:
     return result
 
 
+@metrics.observe_sweep
 def apply_due_actions(
     ids: Sequence[int], *, now: datetime, batch_size: int = BATCH_SIZE
 ) -> SweepResult:
@@ -184,6 +185,7 @@ def _apply_alone(request_id: int, *, now: datetime, result: SweepResult) -> None
             result.skipped += 1
 
 
+@metrics.observe_reminders
 def send_reminders(*, now: datetime) -> int:
     """Remind the party who must act, once per deadline, when it is less than a day away.
 

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
-from portals import files
+from portals import files, operations
 from portals.buyer import orders
 
 urlpatterns = [
@@ -11,6 +11,9 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # For operators: health for load balancers, metrics for Prometheus (README "Operations").
+    path("health/", operations.Health.as_view(), name="health"),
+    path("metrics", operations.metrics, name="metrics"),
     # Disputes and rulings moved to the aftersales app with the request's transitions; staff
     # bookmarks of the old admin addresses still arrive.
     re_path(

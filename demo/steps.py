@@ -362,7 +362,7 @@ class ScenarioPlayer:
             # it, answer_dispute, also logs an event and notifies staff: more demo rows.)
             Dispute.objects.filter(
                 request=request, status=Dispute.Status.OPEN, seller_statement=""
-            ).update(seller_statement=body)
+            ).update(seller_statement=body, seller_answered_at=when)
 
     # --- helpers -------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from aftersales.models import Dispute, Ruling
 from . import services
 from .forms import ComplaintResultForm, EvidenceRequestForm, RulingForm
 from .models import Complaint, EvidenceRequest
+from .selectors import SELLER_HAS_SPOKEN, with_readiness
 
 
 def refused(
@@ -81,6 +82,29 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
+class WaitingForFilter(admin.SimpleListFilter):
+    """Open cases by whom they wait for: the seller's answer, evidence, or nobody (issue 12)."""
+
+    title = _("waiting for")
+    parameter_name = "waiting"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("nobody", _("ready for a ruling")),
+            ("seller", _("the seller's answer")),
+            ("evidence", _("more evidence")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "nobody":
+            return queryset.filter(ready_for_ruling=True)
+        if self.value() == "seller":
+            return queryset.filter(status=Dispute.Status.OPEN).exclude(SELLER_HAS_SPOKEN)
+        if self.value() == "evidence":
+            return queryset.filter(status=Dispute.Status.OPEN, awaiting_evidence=True)
+        return queryset
+
+
 @admin.register(Dispute)
 class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     # What the queue is sorted by comes first, so it shows on a narrow screen too.
@@ -88,6 +112,7 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "id",
         "target",
         "status",
+        "waiting_for",
         "order_number",
         "item",
         "shop",
@@ -95,7 +120,7 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "reason",
         "opened_at",
     ]
-    list_filter = ["status", OverdueFilter, AgeFilter, "reason", "request__shop"]
+    list_filter = ["status", OverdueFilter, WaitingForFilter, AgeFilter, "reason", "request__shop"]
     search_fields = ["=id", "request__order__number", "request__buyer__username"]
     list_select_related = [
         "request__order",
@@ -133,6 +158,19 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             return format_html('<strong class="overdue">{} · {}</strong>', when, _("overdue"))
         return when
 
+    def get_queryset(self, request):
+        return with_readiness(super().get_queryset(request))
+
+    @admin.display(description=_("waiting for"), ordering="ready_for_ruling")
+    def waiting_for(self, dispute: Dispute) -> str:
+        if dispute.status != Dispute.Status.OPEN:
+            return "—"
+        if dispute.ready_for_ruling:
+            return format_html("<strong>{}</strong>", _("ready for a ruling"))
+        if not dispute.seller_has_spoken:
+            return _("the seller's answer")
+        return _("more evidence")
+
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
@@ -148,7 +186,7 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def _context(self, request: HttpRequest, object_id, **forms) -> dict:
         dispute = get_object_or_404(
-            Dispute.objects.select_related(
+            with_readiness(Dispute.objects).select_related(
                 "request__order_item__order__shop", "request__buyer", "request__shop"
             ),
             pk=object_id,
@@ -248,7 +286,7 @@ class RulingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(EvidenceRequest)
 class EvidenceRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["dispute", "party", "question", "due_at", "answered_at"]
+    list_display = ["dispute", "party", "question", "due_at", "answered_at", "lapsed_at"]
     list_filter = ["party"]
     list_select_related = ["dispute__request__order_item"]
 

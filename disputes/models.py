@@ -34,6 +34,10 @@ class EvidenceRequest(models.Model):
     due_at = models.DateTimeField(_("answer by"))
     answer = models.TextField(_("answer"), max_length=4000, blank=True)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    # Set by the dispute deadline pass (``disputes.deadlines``): the reminder a day before
+    # ``due_at``, and the moment the request was closed unanswered.
+    reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
+    lapsed_at = models.DateTimeField(_("closed unanswered"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("evidence request")
@@ -45,7 +49,11 @@ class EvidenceRequest(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.answered_at is None and self.dispute.status == Dispute.Status.OPEN
+        return (
+            self.answered_at is None
+            and self.lapsed_at is None
+            and self.dispute.status == Dispute.Status.OPEN
+        )
 
 
 class Complaint(models.Model):

@@ -209,8 +209,19 @@ def file_complaint(
 
 
 @transaction.atomic
-def investigate_complaint(*, complaint: Complaint, actor: Actor) -> Complaint:
+def investigate_complaint(
+    *, complaint: Complaint, actor: Actor, now: datetime | None = None
+) -> Complaint:
+    """Staff take the complaint up; the request's timeline says so and the buyer is told."""
     complaint = _lock_complaint(complaint, actor, Complaint.Status.OPEN)
+    record_activity(
+        complaint.request,
+        actor=actor,
+        roles=STAFF,
+        action=Action.INVESTIGATE_COMPLAINT,
+        notify=[Role.BUYER],
+        now=now or timezone.now(),
+    )
     complaint.status = Complaint.Status.INVESTIGATING
     complaint.handled_by = actor
     complaint.save(update_fields=["status", "handled_by"])
@@ -221,14 +232,25 @@ def investigate_complaint(*, complaint: Complaint, actor: Actor) -> Complaint:
 def resolve_complaint(
     *, complaint: Complaint, actor: Actor, result: str, now: datetime | None = None
 ) -> Complaint:
-    """Close the complaint with a written result, which the buyer reads in the portal."""
+    """Close the complaint with a written result, which the buyer reads in the portal; the
+    timeline says it was resolved (the result itself stays between the buyer and the platform)
+    and the buyer is told."""
+    now = now or timezone.now()
     if not result.strip():
         raise InvalidInput(_("Write the result for the buyer."))
     complaint = _lock_complaint(complaint, actor, Complaint.Status.INVESTIGATING)
+    record_activity(
+        complaint.request,
+        actor=actor,
+        roles=STAFF,
+        action=Action.RESOLVE_COMPLAINT,
+        notify=[Role.BUYER],
+        now=now,
+    )
     complaint.status = Complaint.Status.RESOLVED
     complaint.result = result
     complaint.handled_by = actor
-    complaint.resolved_at = now or timezone.now()
+    complaint.resolved_at = now
     complaint.save(update_fields=["status", "result", "handled_by", "resolved_at"])
     return complaint
 

@@ -95,7 +95,9 @@ def evidence_asks(
             bound_forms.get(ask.pk)
             or EvidenceAnswerForm(owner=request.user, id_prefix=f"ask{ask.pk}"),
         )
-        for ask in dispute.evidence_requests.filter(party=party, answered_at__isnull=True)
+        for ask in dispute.evidence_requests.filter(
+            party=party, answered_at__isnull=True, lapsed_at__isnull=True
+        )
     ]
 
 

@@ -60,6 +60,12 @@ class Dispute(models.Model):
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)
     seller_answer_due_at = models.DateTimeField(_("seller answers by"), null=True, blank=True)
     seller_answered_at = models.DateTimeField(_("seller answered"), null=True, blank=True)
+    # Set by the dispute deadline pass (``disputes.deadlines``): the reminder a day before the
+    # seller's answer is due, and the moment the window passed unanswered.
+    seller_reminded_at = models.DateTimeField(_("seller reminded"), null=True, blank=True)
+    seller_answer_lapsed_at = models.DateTimeField(
+        _("seller did not answer in time"), null=True, blank=True
+    )
     ruling_due_at = models.DateTimeField(_("ruling target"))
 
     class Meta:
@@ -83,6 +89,15 @@ class Dispute(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.status == self.Status.OPEN and timezone.now() > self.ruling_due_at
+
+    @property
+    def seller_has_spoken(self) -> bool:
+        """The seller answered, or let the answer window pass: staff need not wait for them."""
+        return (
+            self.seller_answered_at is not None
+            or self.seller_answer_lapsed_at is not None
+            or self.seller_answer_due_at is None
+        )
 
     @property
     def waiting_for_seller(self) -> bool:

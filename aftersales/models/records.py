@@ -302,6 +302,10 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         TRANSITION = "transition", _("update")
         REMINDER = "reminder", _("reminder")
+        # Reminders of a dispute's deadlines (``disputes.deadlines``): the platform's request
+        # for evidence, and the seller's answer to the dispute.
+        EVIDENCE_DUE = "evidence_due", _("evidence due")
+        ANSWER_DUE = "answer_due", _("dispute answer due")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -318,7 +322,7 @@ class Notification(models.Model):
     event = models.ForeignKey(
         RequestEvent, verbose_name=_("event"), on_delete=models.CASCADE, null=True, blank=True
     )
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
     # Which side the recipient is on, so the link opens the buyer's or the seller's page.
     audience = models.CharField(max_length=10, choices=Role.choices)
     due_at = models.DateTimeField(null=True, blank=True)

@@ -149,6 +149,21 @@ class Action(models.TextChoices):
     REQUEST_EVIDENCE = "request_evidence", _("asked for more evidence")
     PROVIDE_EVIDENCE = "provide_evidence", _("provided more evidence")
     COMPLAIN = "complain", _("filed a complaint about the shop")
+    INVESTIGATE_COMPLAINT = "investigate_complaint", _("started investigating the complaint")
+    RESOLVE_COMPLAINT = "resolve_complaint", _("resolved the complaint")
+    # What the system notes when a dispute's deadline passes (``disputes.deadlines``).
+    SELLER_MISSED_ANSWER = (
+        "seller_missed_answer",
+        _("noted that the seller did not answer the dispute in time"),
+    )
+    BUYER_MISSED_EVIDENCE = (
+        "buyer_missed_evidence",
+        _("noted that the buyer did not send the requested evidence in time"),
+    )
+    SELLER_MISSED_EVIDENCE = (
+        "seller_missed_evidence",
+        _("noted that the seller did not send the requested evidence in time"),
+    )
 
 
 class Carrier(models.TextChoices):

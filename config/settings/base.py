@@ -306,6 +306,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DATA_DIR / "beat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {"task": "aftersales.sweep.sweep_deadlines", "schedule": 60.0},
     "refresh-shop-scores": {"task": "reviews.tasks.refresh_all_shop_scores", "schedule": 600.0},
+    "dispute-deadlines": {"task": "disputes.tasks.sweep_dispute_deadlines", "schedule": 60.0},
 }
 
 # Sessions and the cache. With Redis every web process on every machine shares them, so any
@@ -345,3 +346,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# Operations (README "Operations"): /health/ (django-health-check's page and its `health_check`
+# command) and /metrics for Prometheus, which only a bearer of METRICS_TOKEN may scrape (from
+# this machine only, while it is unset).
+INSTALLED_APPS += ["health_check"]
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")

@@ -1,0 +1,96 @@
+"""Reminders of a dispute's deadlines (SPEC §8: "24 h before a deadline expires"): the side the
+platform asked for evidence, and the shop whose answer to the dispute is due.
+
+They are told the way a request's own reminders tell them (:mod:`aftersales.notifications`):
+an entry in their notification centre, of its own kind, and an e-mail. The entries are written
+in the caller's transaction, the one that stamps ``reminded_at``, so each deadline gets its
+entries exactly once; the e-mails go when that transaction commits.
+"""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from aftersales.models import AfterSalesRequest, Dispute, Notification, Role
+from aftersales.notifications import parties
+
+from .models import EvidenceRequest
+
+
+def remind_of_evidence(ask: EvidenceRequest) -> int:
+    """Remind the side asked for evidence that it is due; the number of people told."""
+    request = ask.dispute.request
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _(
+            "Reminder: the platform needs your evidence for after-sales request #%(id)s"
+        ) % {"id": request.pk}
+        body = "\n".join(
+            [
+                request.order_item.title,
+                ask.question,
+                _deadline(ask.due_at),
+                _("After the deadline the platform rules on the evidence it has."),
+            ]
+        )
+    return _remind(
+        request,
+        Role(ask.party),
+        kind=Notification.Kind.EVIDENCE_DUE,
+        due_at=ask.due_at,
+        subject=subject,
+        body=body,
+    )
+
+
+def remind_of_answer(dispute: Dispute) -> int:
+    """Remind the shop that its answer to the dispute is due; the number of people told."""
+    request = dispute.request
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Reminder: answer the dispute about after-sales request #%(id)s") % {
+            "id": request.pk
+        }
+        body = "\n".join(
+            [
+                request.order_item.title,
+                _deadline(dispute.seller_answer_due_at),
+                _("After the deadline the platform rules without your answer."),
+            ]
+        )
+    return _remind(
+        request,
+        Role.SELLER,
+        kind=Notification.Kind.ANSWER_DUE,
+        due_at=dispute.seller_answer_due_at,
+        subject=subject,
+        body=body,
+    )
+
+
+def _deadline(due_at: datetime) -> str:
+    return _("Answer by %(due)s (Beijing time).") % {
+        "due": timezone.localtime(due_at).strftime("%Y-%m-%d %H:%M")
+    }
+
+
+def _remind(
+    request: AfterSalesRequest,
+    audience: Role,
+    *,
+    kind: str,
+    due_at: datetime,
+    subject: str,
+    body: str,
+) -> int:
+    recipients = parties(request, audience)
+    Notification.objects.bulk_create(
+        Notification(recipient=user, request=request, kind=kind, audience=audience, due_at=due_at)
+        for user in recipients
+    )
+    # One message per recipient: parties never see each other's addresses.
+    messages = [(subject, body, None, [user.email]) for user in recipients if user.email]
+    transaction.on_commit(lambda: send_mass_mail(messages), robust=True)
+    return len(recipients)
