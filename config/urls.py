@@ -3,14 +3,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
-from portals import files
+from portals import files, language
 from portals.buyer import orders
 
 urlpatterns = [
     path("", orders.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The header's language switch; it also remembers the choice for the user's e-mails.
+    path("i18n/setlang/", language.set_language, name="set_language"),
     # Disputes and rulings moved to the aftersales app with the request's transitions; staff
     # bookmarks of the old admin addresses still arrive.
     re_path(
