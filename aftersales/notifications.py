@@ -1,11 +1,41 @@
 """Telling the party who must act next that it is their turn (SPEC §8): an entry in their
-notification centre and an email, on every transition and a day before a deadline."""
+notification centre and an e-mail, on every transition and a day before a deadline.
+
+Each exactly once, whatever the broker and the workers do:
+
+- The notifications are written in the transaction that logs the event (:func:`notify`) or
+  marks the deadline reminded (:func:`remind`): they exist exactly when what they announce
+  does, and a lost, late or repeated task can neither lose nor double them. The database
+  refuses a second notice of an event, or reminder of a deadline, to the same person anyway.
+- A notification whose recipient has an address owes an e-mail (``email_pending``). The task
+  sent on commit (:func:`send_emails`) claims the rows under a lock (``SKIP LOCKED``: a twin
+  task at the same moment passes them by), sends, and clears the debt in the same transaction,
+  so a task that runs again finds nothing owed. A task that never ran is made up by the sweep's
+  per-minute pass (``settings.NOTIFICATION_EMAIL_RESEND_AFTER``). Only a crash between the mail
+  server's answer and the commit sends one twice; both copies carry the notification's own
+  Message-ID, which mail clients show once.
+- An e-mail says what its event said, not what the request says when the task runs: a late
+  e-mail about "waiting for the seller to confirm receipt" stays that, and adds that the
+  request has moved on since. It is written in the recipient's language
+  (:func:`orders.preferences.language_of`) and links to the request on the recipient's side of
+  the platform (``settings.SITE_URL``).
+"""
+
+from collections.abc import Iterable, Sequence
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mass_mail
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.db.models import F, Max, QuerySet
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+
+from orders.models import ShopMember
+from orders.preferences import language_of
 
 from .actors import ARBITRATORS_GROUP
 from .deadlines import deadline_sentence
@@ -13,15 +43,7 @@ from .models import NEXT_ACTOR, TERMINAL_STATES, AfterSalesRequest, Notification
 
 User = get_user_model()
 
-
-def parties(request: AfterSalesRequest, role: Role) -> list:
-    if role == Role.SELLER:
-        return list(User.objects.filter(shop_memberships__shop_id=request.shop_id))
-    if role == Role.BUYER:
-        return [request.buyer]
-    if role == Role.STAFF:
-        return list(User.objects.filter(groups__name=ARBITRATORS_GROUP))
-    return []
+Announcement = tuple[RequestEvent, Sequence[str]]
 
 
 def audience_of(state: str) -> Role | None:
@@ -31,70 +53,233 @@ def audience_of(state: str) -> Role | None:
     return NEXT_ACTOR.get(state)
 
 
-def announce(*, event_id: int, audiences: list[str] | None = None) -> None:
-    """Notify about one logged event: by default whoever acts next after it; ``audiences``
-    names the sides to tell instead (the side asked for evidence; both sides of a ruling)."""
-    event = RequestEvent.objects.select_related(
-        "request__buyer", "request__order_item", "request__shop"
-    ).get(pk=event_id)
-    request = event.request
-    roles = [Role(a) for a in audiences] if audiences else [audience_of(event.to_state)]
-    for audience in roles:
-        recipients = [user for user in parties(request, audience) if user.pk != event.actor_id]
-        Notification.objects.bulk_create(
-            Notification(
+def request_url(request_id: int, audience: str) -> str:
+    """The request's page for one side: the buyer's, the seller center's, or the admin."""
+    if audience == Role.SELLER:
+        return reverse("seller:request_detail", args=[request_id])
+    if audience == Role.STAFF:
+        return reverse("admin:aftersales_aftersalesrequest_change", args=[request_id])
+    return reverse("buyer:request_detail", args=[request_id])
+
+
+# --- writing them, in the transaction of what they announce -------------------------------------
+
+
+def notify(announcements: Iterable[Announcement]) -> None:
+    """Write the notifications of these events: for each, one per person on the sides named
+    (whoever acts next when none are), the event's own actor excepted. Call it in the event's
+    transaction; :func:`send_emails` sends the e-mails once it has committed. Writing a
+    notification that exists already does nothing."""
+    wanted: list[tuple[RequestEvent, Role]] = []
+    for event, audiences in announcements:
+        roles = [Role(a) for a in audiences] if audiences else [audience_of(event.to_state)]
+        wanted += [(event, role) for role in roles if role is not None]
+    people = _parties([(event.request, role) for event, role in wanted])
+    rows: dict[tuple[int, int], Notification] = {}
+    for event, role in wanted:
+        for user in people[event.request.pk, role]:
+            if user.pk == event.actor_id or (event.pk, user.pk) in rows:
+                continue
+            rows[event.pk, user.pk] = Notification(
                 recipient=user,
-                request=request,
+                request=event.request,
                 event=event,
                 kind=Notification.Kind.TRANSITION,
-                audience=audience,
+                audience=role,
                 created_at=event.created_at,
+                email_pending=bool(user.email),
             )
-            for user in recipients
-        )
-        with translation.override(settings.LANGUAGE_CODE):
-            subject = _("After-sales request #%(id)s: %(state)s") % {
-                "id": request.pk,
-                "state": event.get_to_state_display(),
-            }
-            _email(recipients, subject, _deadline_lines(request, intro=request.order_item.title))
+    Notification.objects.bulk_create(rows.values(), ignore_conflicts=True)
 
 
-def remind(*, request_id: int) -> None:
-    """A day before the deadline: one reminder to whoever must act."""
-    request = AfterSalesRequest.objects.select_related("buyer", "order_item", "shop").get(
-        pk=request_id
-    )
+def remind(request: AfterSalesRequest) -> int:
+    """Write the reminders of the request's current deadline to whoever must act; call it in
+    the transaction that marks the request reminded. How many were written."""
     audience = NEXT_ACTOR.get(request.state)
     if request.due_at is None or audience is None:
-        return
-    recipients = parties(request, audience)
-    Notification.objects.bulk_create(
+        return 0
+    rows = [
         Notification(
             recipient=user,
             request=request,
             kind=Notification.Kind.REMINDER,
             audience=audience,
             due_at=request.due_at,
+            email_pending=bool(user.email),
         )
-        for user in recipients
+        for user in _parties([(request, audience)])[request.pk, audience]
+    ]
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def parties(request: AfterSalesRequest, role: Role) -> list:
+    """The people on one side of one request (the dispute reminders tell them too)."""
+    return _parties([(request, role)])[request.pk, role]
+
+
+def _parties(wanted: Sequence[tuple[AfterSalesRequest, Role]]) -> dict[tuple[int, Role], list]:
+    """The people on each side of each request, in at most one query per side."""
+    buyers = {request.buyer_id for request, role in wanted if role == Role.BUYER}
+    shops = {request.shop_id for request, role in wanted if role == Role.SELLER}
+    users = User.objects.order_by("pk")
+    by_pk = {user.pk: user for user in users.filter(pk__in=buyers)} if buyers else {}
+    members: dict[int, list] = {}
+    if shops:
+        for member in (
+            ShopMember.objects.filter(shop_id__in=shops).select_related("user").order_by("user_id")
+        ):
+            members.setdefault(member.shop_id, []).append(member.user)
+    staff = (
+        list(users.filter(groups__name=ARBITRATORS_GROUP))
+        if any(role == Role.STAFF for _, role in wanted)
+        else []
     )
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = _("Reminder: after-sales request #%(id)s is due soon") % {"id": request.pk}
-        _email(recipients, subject, _deadline_lines(request, intro=request.order_item.title))
+    people = {}
+    for request, role in wanted:
+        if role == Role.BUYER:
+            found = [by_pk[request.buyer_id]] if request.buyer_id in by_pk else []
+        elif role == Role.SELLER:
+            found = members.get(request.shop_id, [])
+        elif role == Role.STAFF:
+            found = staff
+        else:
+            found = []
+        people[request.pk, role] = found
+    return people
 
 
-def _deadline_lines(request: AfterSalesRequest, *, intro: str) -> str:
-    lines = [f"{intro} — {request.get_state_display()}"]
-    if request.due_at:
-        lines.append(
-            _("Deadline: %(due)s (Beijing time).")
-            % {"due": timezone.localtime(request.due_at).strftime("%Y-%m-%d %H:%M")}
+# --- sending their e-mails, after the commit ----------------------------------------------------
+
+
+def announce(announcements: Sequence[tuple[int, Sequence[str] | None]]) -> int:
+    """E-mail the notifications of these events (ids, with the sides told). An event with no
+    notification at all (a message queued before they were written with the event) gets them
+    written first. How many e-mails went out."""
+    event_ids = [event_id for event_id, _ in announcements]
+    with transaction.atomic():
+        have = set(
+            Notification.objects.filter(event_id__in=event_ids).values_list("event_id", flat=True)
         )
-        lines.append(deadline_sentence(request))
-    return "\n".join(lines)
+        if missing := {event_id: a for event_id, a in announcements if event_id not in have}:
+            events = RequestEvent.objects.select_related("request").filter(pk__in=missing)
+            notify([(event, missing[event.pk] or ()) for event in events])
+    return send_emails(Notification.objects.filter(event_id__in=event_ids))
 
 
-def _email(recipients: list, subject: str, body: str) -> None:
-    """One message per recipient: parties never see each other's addresses."""
-    send_mass_mail([(subject, body, None, [user.email]) for user in recipients if user.email])
+def send_reminder_emails(*, request_id: int) -> int:
+    """E-mail the reminders of the request still owed. (Written first if the request was marked
+    reminded without them: a message queued before they were written with the mark.)"""
+    request = AfterSalesRequest.objects.filter(pk=request_id).first()
+    if request is None:
+        return 0
+    reminders = Notification.objects.filter(request=request, kind=Notification.Kind.REMINDER)
+    if (
+        request.due_at is not None
+        and request.reminded_at is not None
+        and not reminders.filter(due_at=request.due_at).exists()
+    ):
+        with transaction.atomic():
+            remind(request)
+    return send_emails(reminders)
+
+
+def send_emails(notifications: QuerySet[Notification] | Sequence[int]) -> int:
+    """Send the e-mails these notifications still owe, each once; how many went out.
+
+    The rows are claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` and released as sent in the
+    same transaction: a twin task passes the claimed rows by, a later one finds them sent. A
+    reminder whose deadline has moved on since is not sent: there is nothing left to remind of.
+    """
+    if not isinstance(notifications, QuerySet):
+        notifications = Notification.objects.filter(pk__in=list(notifications))
+    with transaction.atomic():
+        owed = list(
+            notifications.filter(email_pending=True)
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("recipient__preferences", "event", "request__order_item")
+            .order_by("pk")
+        )
+        if not owed:
+            return 0
+        settled = _still_standing(owed)
+        messages = [
+            _message(n, current=settled[n.pk])
+            for n in owed
+            if n.recipient.email and n.pk in settled
+        ]
+        if messages:
+            get_connection().send_messages(messages)
+        Notification.objects.filter(pk__in=[n.pk for n in owed]).update(email_pending=False)
+        Notification.objects.filter(pk__in=[m.notification_id for m in messages]).update(
+            emailed_at=timezone.now()
+        )
+    return len(messages)
+
+
+def _still_standing(owed: Sequence[Notification]) -> dict[int, bool]:
+    """For each notification worth sending: is the request still where it left it (no
+    transition since its event; the same deadline for a reminder)? Stale reminders are left out."""
+    requests = {n.request_id for n in owed if n.kind == Notification.Kind.TRANSITION}
+    last_move = dict(
+        RequestEvent.objects.filter(request_id__in=requests)
+        .exclude(from_state=F("to_state"))
+        .values("request_id")
+        .annotate(last=Max("pk"))
+        .values_list("request_id", "last")
+    )
+    standing = {}
+    for n in owed:
+        if n.kind == Notification.Kind.REMINDER:
+            if n.request.due_at == n.due_at:
+                standing[n.pk] = True
+        else:
+            standing[n.pk] = n.event_id >= last_move.get(n.request_id, 0)
+    return standing
+
+
+def _message(notification: Notification, *, current: bool) -> EmailMessage:
+    """One e-mail to one person (parties never see each other's addresses), in their language."""
+    request, event = notification.request, notification.event
+    with translation.override(language_of(notification.recipient)):
+        if notification.kind == Notification.Kind.REMINDER:
+            subject = _("Reminder: after-sales request #%(id)s is due soon") % {"id": request.pk}
+            lines = [f"{request.order_item.title} — {request.get_state_display()}"]
+        else:
+            subject = _("After-sales request #%(id)s: %(state)s") % {
+                "id": request.pk,
+                "state": event.get_to_state_display(),
+            }
+            lines = [
+                f"{request.order_item.title} — {event.get_to_state_display()}",
+                _("%(who)s %(did)s.")
+                % {
+                    "who": capfirst(event.get_actor_role_display()),
+                    "did": event.get_action_display(),
+                },
+            ]
+        if current and request.due_at:
+            lines.append(
+                _("Deadline: %(due)s (Beijing time).")
+                % {"due": timezone.localtime(request.due_at).strftime("%Y-%m-%d %H:%M")}
+            )
+            lines.append(deadline_sentence(request))
+        elif not current:
+            lines.append(
+                _("It has moved on since: now %(state)s.") % {"state": request.get_state_display()}
+            )
+        link = settings.SITE_URL + request_url(request.pk, notification.audience)
+        lines += ["", _("Open the request: %(url)s") % {"url": link}]
+    message = EmailMessage(
+        subject,
+        "\n".join(lines),
+        None,
+        [notification.recipient.email],
+        headers={"Message-ID": f"<notification-{notification.pk}@{_mail_domain()}>"},
+    )
+    message.notification_id = notification.pk
+    return message
+
+
+def _mail_domain() -> str:
+    return urlsplit(settings.SITE_URL).hostname or "localhost"

@@ -3,9 +3,16 @@
 Refunds go back to the order's original payment method. The gateway is chosen by the
 ``PAYMENT_GATEWAY`` setting; the default :class:`SimulatedGateway` records each call instead of
 moving real money, and can be told to fail so that retries and flagging can be exercised.
+
+Each payout happens once: a paid row is never paid again, a lease on the row
+(``payout_lease_until``) keeps two tasks from trying it at the same moment and tells the
+per-minute pass which rows a dead worker left behind, and the gateway sees the row's
+idempotency key, the last line of defence.
 """
 
+import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import ClassVar, Protocol
 
@@ -16,6 +23,8 @@ from django.utils.module_loading import import_string
 
 from . import metrics
 from .models import LedgerEntry
+
+logger = logging.getLogger(__name__)
 
 
 class GatewayError(Exception):
@@ -55,37 +64,71 @@ def gateway() -> PaymentGateway:
     return import_string(settings.PAYMENT_GATEWAY)()
 
 
-@metrics.observe_payout
-def pay_out(*, entry_id: int) -> LedgerEntry:
-    """Pay one ledger row. Safe to run twice: a paid row is left alone, and the gateway sees
-    the row's idempotency key, so a retry after a lost answer cannot pay twice.
+class PayoutFailed(GatewayError):
+    """The gateway refused or did not answer this attempt; ``attempts`` counts every try."""
 
-    The attempt is counted (and a failure's reason kept) in its own committed step, so staff
-    see every try even when the task gives up.
+    def __init__(self, message: str, *, attempts: int):
+        super().__init__(message)
+        self.attempts = attempts
+
+
+@metrics.observe_payout
+def pay_out(*, entry_id: int, lease: datetime | None = None) -> LedgerEntry:
+    """Pay one ledger row, once, however many tasks are sent for it and whoever dies.
+
+    1. Take the row (locked, read afresh; committed on its own): a row already paid is left
+       alone, and so is one whose lease is live and not ``lease``, the one this caller was
+       handed (another attempt is in flight, or the retry of a failed one is on its way).
+       The attempt is counted and the row leased for ``PAYOUT_LEASE``; should this process die
+       from here on, the lease expires and the per-minute pass sends the row again.
+    2. Call the gateway, outside any transaction, with the row's idempotency key: a retry after
+       the gateway paid but before step 3 committed is the same payment to the gateway.
+    3. Mark it paid and release the lease; or keep why it failed and raise
+       :class:`PayoutFailed` (the lease stays, for the caller's retry: :func:`hold_for_retry`).
     """
     with transaction.atomic():
         entry = LedgerEntry.objects.select_for_update().get(pk=entry_id)
+        now = timezone.now()
         if entry.status == LedgerEntry.Status.PAID:
             return entry
+        held = entry.payout_lease_until
+        if held is not None and held > now and held != lease:
+            logger.info("Payout %s is held until %s; left alone", entry_id, held.isoformat())
+            return entry
         entry.attempts += 1
-        entry.save(update_fields=["attempts"])
+        entry.payout_lease_until = now + settings.PAYOUT_LEASE
+        entry.save(update_fields=["attempts", "payout_lease_until"])
     try:
         reference = gateway().pay(
             idempotency_key=entry.idempotency_key, amount=entry.amount, method=entry.payment_method
         )
     except GatewayError as exc:
         LedgerEntry.objects.filter(pk=entry.pk).update(last_error=str(exc))
-        raise
+        raise PayoutFailed(str(exc), attempts=entry.attempts) from exc
     entry.status = LedgerEntry.Status.PAID
     entry.gateway_reference = reference
     entry.paid_at = timezone.now()
     entry.last_error = ""
-    entry.save(update_fields=["gateway_reference", "status", "paid_at", "last_error"])
+    entry.payout_lease_until = None
+    entry.save(
+        update_fields=["gateway_reference", "status", "paid_at", "last_error", "payout_lease_until"]
+    )
     return entry
+
+
+def hold_for_retry(*, entry_id: int, retry_in: timedelta) -> datetime:
+    """Keep a failed row for the retry that comes in ``retry_in``: leased until the retry is due
+    plus a lease of its own. Returns the lease, which the retry carries to take the row back;
+    if the retry never comes, the lease expires and the per-minute pass sends the row again."""
+    until = timezone.now() + retry_in + settings.PAYOUT_LEASE
+    LedgerEntry.objects.filter(pk=entry_id, status=LedgerEntry.Status.PENDING).update(
+        payout_lease_until=until
+    )
+    return until
 
 
 def flag_failed_payout(*, entry_id: int) -> None:
     """Retries are exhausted: keep the row, mark it for staff (listed in the admin)."""
     LedgerEntry.objects.filter(pk=entry_id).exclude(status=LedgerEntry.Status.PAID).update(
-        status=LedgerEntry.Status.FAILED
+        status=LedgerEntry.Status.FAILED, payout_lease_until=None
     )

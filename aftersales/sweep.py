@@ -7,8 +7,8 @@ row whose deadline moved on (the state changed meanwhile) is left alone. The bat
 each row's system transition in memory, through the same functions the services use
 (``services.approval``, ``timeout_closure``, …), and writes them all in a few statements
 (``services.write_together``): states and deadlines, one event each, ledger rows with their
-idempotency keys under the refund cap, dispute rows; notifications and payouts go out in one
-task each when the batch commits.
+idempotency keys under the refund cap, dispute rows, notifications; e-mails and payouts go
+out in one task each when the batch commits.
 
 A row the batch can't take (its step refuses, or the batch write fails) goes the one-request
 path: the service itself, in its own transaction, where a failure is logged and the loop goes
@@ -32,14 +32,15 @@ from orders.models import Shop
 
 from . import metrics, services
 from .actors import SYSTEM
-from .models import Action, AfterSalesRequest, LedgerEntry, PendingUpload, Role
+from .models import Action, AfterSalesRequest, LedgerEntry, Notification, PendingUpload, Role
+from .notifications import remind
 from .selectors import overdue_requests
 from .services.core import check_may
-from .tasks import IDEMPOTENT, pay_out, send_reminder
+from .tasks import IDEMPOTENT, pay_out, send_notification_emails, send_reminder
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 500
+BATCH_SIZE = settings.AFTERSALES_SWEEP_BATCH_SIZE
 # A backlog larger than this is split into tasks of this many requests for the workers.
 CHUNK_SIZE = 5000
 
@@ -206,6 +207,7 @@ def send_reminders(*, now: datetime) -> int:
             if request is None:
                 continue
             AfterSalesRequest.objects.filter(pk=request.pk).update(reminded_at=now)
+            remind(request)  # the reminders, written with the mark: neither goes without the other
             transaction.on_commit(lambda pk=request.pk: send_reminder.delay(pk), robust=True)
             sent += 1
     return sent
@@ -214,24 +216,57 @@ def send_reminders(*, now: datetime) -> int:
 def retry_stuck_payouts(
     *,
     now: datetime,
-    never_tried_after: timedelta = timedelta(minutes=15),
+    never_tried_after: timedelta | None = None,
     given_up_after: timedelta = timedelta(hours=1),
 ) -> int:
-    """Send pending payouts again whose task was lost: never tried 15 minutes after the
-    refund (the broker was down at commit), or still pending an hour later (a retry message
-    was lost; the retries themselves end within about 16 minutes). Paying is idempotent per
-    ledger row, so a duplicate task is harmless."""
+    """Send pending payouts again that nobody is paying (SPEC §5: a payout is never lost):
+
+    - a lease that has expired: the worker holding the row died mid-attempt, or the retry of a
+      failed attempt (or an earlier re-send) never arrived: within ``PAYOUT_LEASE`` + a minute;
+    - never tried ``PAYOUT_NEVER_TRIED_AFTER`` after the refund: its task never reached the
+      broker (it was down at commit);
+    - no lease and still pending an hour later: rows tried before leases existed.
+
+    Each re-sent row is leased to the task sent for it (the task carries the lease), so the next
+    passes leave it alone while that task is on its way, and a late duplicate finds the row
+    held or paid. Paying is idempotent per row and per gateway key anyway."""
+    never_tried_after = never_tried_after or settings.PAYOUT_NEVER_TRIED_AFTER
+    unleased = Q(payout_lease_until__isnull=True)
     stuck = list(
         LedgerEntry.objects.filter(status=LedgerEntry.Status.PENDING)
         .filter(
-            Q(attempts=0, created_at__lte=now - never_tried_after)
-            | Q(created_at__lte=now - given_up_after)
+            Q(payout_lease_until__lte=now)
+            | unleased & Q(attempts=0, created_at__lte=now - never_tried_after)
+            | unleased & Q(created_at__lte=now - given_up_after)
         )
-        .values_list("pk", flat=True)
+        .values_list("pk", "payout_lease_until")
     )
-    for entry_id in stuck:
-        pay_out.delay(entry_id)
-    return len(stuck)
+    sent = 0
+    for entry_id, held in stuck:
+        lease = now + settings.PAYOUT_LEASE
+        # Compare and set: of two passes at once, one re-sends the row.
+        if LedgerEntry.objects.filter(
+            pk=entry_id, status=LedgerEntry.Status.PENDING, payout_lease_until=held
+        ).update(payout_lease_until=lease):
+            pay_out.delay(entry_id, lease.isoformat())
+            sent += 1
+    return sent
+
+
+def send_owed_emails(*, now: datetime, limit: int = 1000) -> int:
+    """E-mails still owed for notifications written more than
+    ``NOTIFICATION_EMAIL_RESEND_AFTER`` ago: their task was lost (the broker was down at commit,
+    or restarted empty). Sent in tasks of 100; a row already being sent is passed by."""
+    owed = list(
+        Notification.objects.filter(
+            email_pending=True, created_at__lte=now - settings.NOTIFICATION_EMAIL_RESEND_AFTER
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for start in range(0, len(owed), 100):
+        send_notification_emails.delay(owed[start : start + 100])
+    return len(owed)
 
 
 def discard_stale_uploads(*, now: datetime, older_than: timedelta = timedelta(days=1)) -> int:
@@ -247,7 +282,8 @@ def discard_stale_uploads(*, now: datetime, older_than: timedelta = timedelta(da
 
 @shared_task(**IDEMPOTENT)
 def sweep_deadlines() -> str:
-    """Every minute (beat): apply due automatic actions, send reminders, unstick payouts.
+    """Every minute (beat): apply due automatic actions, send reminders, unstick payouts and
+    e-mails whose tasks were lost.
 
     A backlog larger than ``CHUNK_SIZE`` fans out: each chunk of ids becomes a task, so every
     worker process (on every machine) takes a share; ``SKIP LOCKED`` keeps them apart."""
@@ -262,6 +298,7 @@ def sweep_deadlines() -> str:
         result.reminded = send_reminders(now=now)
         summary = str(result)
     retry_stuck_payouts(now=now)
+    send_owed_emails(now=now)
     discard_stale_uploads(now=now)
     return summary
 

@@ -1,63 +1,99 @@
-"""Celery tasks for the side effects of a change, sent on commit: notifications and payouts.
-Thin wrappers that take ids. (The periodic deadline sweep is in :mod:`aftersales.sweep`.)
+"""Celery tasks for the side effects of a change, sent on commit: notification e-mails and
+payouts. Thin wrappers that take ids. (The periodic deadline sweep is in :mod:`aftersales.sweep`.)
 
 Every task here is idempotent, so each acknowledges late and is re-queued if its worker dies
 mid-task (``acks_late`` + ``reject_on_worker_lost``): a crash loses nothing and repeats nothing.
+The notifications themselves are written with their event; these tasks send what they still
+owe. A task that is lost altogether (the broker was down at commit, or restarted empty) is made
+up by the sweep's per-minute pass: owed e-mails and payouts whose lease expired are sent again.
 """
+
+from datetime import datetime, timedelta
 
 from celery import shared_task
 
-from .notifications import announce, remind
-from .payments import GatewayError, flag_failed_payout
+from .notifications import announce, send_emails, send_reminder_emails
+from .payments import PayoutFailed, flag_failed_payout, hold_for_retry
 from .payments import pay_out as pay
 
 PAYOUT_RETRIES = 5
-# Backoff between payout attempts: 30 s, 1, 2, 4, 8 min — each far below the broker's
-# visibility timeout, so no task waits with a far-future ETA.
+# Backoff between payout attempts: 30 s, 1, 2, 4, 4 min. Each retry waits in a worker for its
+# ETA, unacknowledged, so the longest one stays far below the broker's visibility timeout
+# (settings.REDIS_VISIBILITY_TIMEOUT, 10 min); all six attempts are over in about 12 minutes.
 PAYOUT_BACKOFF_SECONDS = 30
-PAYOUT_BACKOFF_MAX_SECONDS = 900
+PAYOUT_BACKOFF_MAX_SECONDS = 240
+# One gateway call: killed well inside the row's lease (settings.PAYOUT_LEASE, 2 min), so two
+# attempts never overlap.
+PAYOUT_SOFT_TIME_LIMIT = 45
+PAYOUT_TIME_LIMIT = 60
 
 IDEMPOTENT = {"ignore_result": True, "acks_late": True, "reject_on_worker_lost": True}
 
 
 @shared_task(**IDEMPOTENT)
 def announce_transition(event_id: int, audiences: list[str] | None = None) -> None:
-    announce(event_id=event_id, audiences=audiences)
+    """E-mail the notifications of one event."""
+    announce([(event_id, audiences)])
 
 
 @shared_task(**IDEMPOTENT)
 def announce_transitions(announcements: list[tuple[int, list[str] | None]]) -> None:
-    """The notifications of a whole batch of transitions (the deadline sweep's), in one task."""
-    for event_id, audiences in announcements:
-        announce(event_id=event_id, audiences=audiences)
+    """The e-mails of a whole batch of transitions (the deadline sweep's), in one task."""
+    announce([(event_id, audiences) for event_id, audiences in announcements])
 
 
 @shared_task(**IDEMPOTENT)
 def send_reminder(request_id: int) -> None:
-    remind(request_id=request_id)
+    """E-mail the reminders of a request's deadline."""
+    send_reminder_emails(request_id=request_id)
 
 
-@shared_task(bind=True, max_retries=PAYOUT_RETRIES, **IDEMPOTENT)
-def pay_out(self, entry_id: int) -> None:
-    """Pay one ledger row, retrying with backoff; after the last failure flag it for staff."""
+@shared_task(**IDEMPOTENT)
+def send_notification_emails(notification_ids: list[int]) -> None:
+    """E-mails still owed for these notifications (the per-minute pass sends this)."""
+    send_emails(notification_ids)
+
+
+def payout_backoff(attempts: int) -> int:
+    """Seconds before the next try after ``attempts`` failed ones."""
+    return min(PAYOUT_BACKOFF_SECONDS * 2 ** (attempts - 1), PAYOUT_BACKOFF_MAX_SECONDS)
+
+
+@shared_task(
+    bind=True,
+    max_retries=PAYOUT_RETRIES,
+    soft_time_limit=PAYOUT_SOFT_TIME_LIMIT,
+    time_limit=PAYOUT_TIME_LIMIT,
+    **IDEMPOTENT,
+)
+def pay_out(self, entry_id: int, lease: str | None = None) -> None:
+    """Pay one ledger row, retrying with backoff; after the last failure flag it for staff.
+
+    ``lease`` is the lease the row is held under for this task (a retry, or a re-send by the
+    per-minute pass); any other task finding the row leased leaves it alone. The attempts are
+    counted on the row, so however many tasks took turns, the row is flagged after
+    ``1 + PAYOUT_RETRIES`` failures."""
     try:
-        pay(entry_id=entry_id)
-    except GatewayError as exc:
-        if self.request.retries >= self.max_retries:
+        pay(entry_id=entry_id, lease=datetime.fromisoformat(lease) if lease else None)
+    except PayoutFailed as failure:
+        if failure.attempts > PAYOUT_RETRIES:
             flag_failed_payout(entry_id=entry_id)
             return
-        countdown = min(
-            PAYOUT_BACKOFF_SECONDS * 2**self.request.retries, PAYOUT_BACKOFF_MAX_SECONDS
-        )
-        raise self.retry(exc=exc, countdown=countdown) from exc
+        countdown = payout_backoff(failure.attempts)
+        held = hold_for_retry(entry_id=entry_id, retry_in=timedelta(seconds=countdown))
+        raise self.retry(
+            exc=failure, countdown=countdown, kwargs={"lease": held.isoformat()}
+        ) from failure
 
 
 @shared_task(**IDEMPOTENT)
 def pay_out_many(entry_ids: list[int]) -> None:
     """Pay a batch of ledger rows; one that fails goes on alone in :func:`pay_out`, with its
-    retries and, in the end, the flag for staff."""
+    retries and, in the end, the flag for staff. A row another task holds is left to it."""
     for entry_id in entry_ids:
         try:
             pay(entry_id=entry_id)
-        except GatewayError:
-            pay_out.apply_async((entry_id,), countdown=PAYOUT_BACKOFF_SECONDS)
+        except PayoutFailed as failure:
+            countdown = payout_backoff(failure.attempts)
+            held = hold_for_retry(entry_id=entry_id, retry_in=timedelta(seconds=countdown))
+            pay_out.apply_async((entry_id,), {"lease": held.isoformat()}, countdown=countdown)

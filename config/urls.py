@@ -3,14 +3,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
-from portals import files, operations
+from portals import files, language, operations
 from portals.buyer import orders
 
 urlpatterns = [
     path("", orders.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The header's language switch; it also remembers the choice for the user's e-mails.
+    path("i18n/setlang/", language.set_language, name="set_language"),
     # For operators: health for load balancers, metrics for Prometheus (README "Operations").
     path("health/", operations.Health.as_view(), name="health"),
     path("metrics", operations.metrics, name="metrics"),

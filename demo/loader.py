@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import F, ProtectedError, QuerySet
 from django.utils import timezone
 
+from aftersales.history import history_rewrite_allowed
 from aftersales.models import (
     AfterSalesRequest,
     Dispute,
@@ -65,10 +66,12 @@ def load(*, now: datetime | None = None) -> list[str]:
     marketplace = Marketplace(rng=rng, now=now)
     player = ScenarioPlayer(marketplace, rng=rng, now=now)
     try:
-        marketplace.build()
-        for scenario in SCENARIOS:
-            player.play(scenario)
-        rate_finished_requests(player.request_ids, rng=rng, now=now)
+        # The story dates its ledger rows as it goes (they are stamped with the wall clock).
+        with history_rewrite_allowed():
+            marketplace.build()
+            for scenario in SCENARIOS:
+                player.play(scenario)
+            rate_finished_requests(player.request_ids, rng=rng, now=now)
     except BaseException:
         # The rows roll back with the transaction; the evidence files already written would not.
         _discard_evidence_files(player.request_ids)
@@ -83,7 +86,9 @@ def delete() -> dict[str, int]:
     item, shop and buyer) are ``PROTECT``, as are those of complaints, disputes, rulings and
     ledger rows: nothing goes while something still refers to it. Deleting the requests
     cascades to their events, messages, evidence, shipments, proposals, notifications and
-    reviews, in bulk, which the event log allows (it refuses a model-level ``delete()``).
+    reviews, in bulk. The event log and the ledger refuse deletion (a model-level ``delete()``
+    in Python; on PostgreSQL a trigger refuses any): this transaction, the demo's own, is let
+    through (:func:`aftersales.history.history_rewrite_allowed`).
 
     A row outside the demo that refers to a demo user (an order in another shop, a ruling on
     another shop's dispute) stops the deletion with :class:`DemoError` rather than going with
@@ -108,16 +113,17 @@ def delete() -> dict[str, int]:
         User.objects.filter(username__in=DEMO_USERNAMES),  # and their notifications
     )
     deleted: Counter[str] = Counter()
-    for queryset in children_first:
-        try:
-            deleted.update(queryset.delete()[1])
-        except ProtectedError as exc:
-            blockers = sorted({obj._meta.label for obj in exc.protected_objects})
-            raise DemoError(
-                f"Could not delete the demo's {queryset.model._meta.label} rows: "
-                f"{', '.join(blockers)} rows outside the demo data refer to them. "
-                "Delete those first."
-            ) from exc
+    with history_rewrite_allowed():
+        for queryset in children_first:
+            try:
+                deleted.update(queryset.delete()[1])
+            except ProtectedError as exc:
+                blockers = sorted({obj._meta.label for obj in exc.protected_objects})
+                raise DemoError(
+                    f"Could not delete the demo's {queryset.model._meta.label} rows: "
+                    f"{', '.join(blockers)} rows outside the demo data refer to them. "
+                    "Delete those first."
+                ) from exc
     transaction.on_commit(lambda: _delete_files(files))
     return dict(deleted)
 

@@ -206,3 +206,28 @@ class OrderItem(models.Model):
         if self.shipped_at:
             return _("shipped")
         return _("not shipped")
+
+
+class Preferences(models.Model):
+    """What a user chose for themselves: the language their e-mails are written in.
+
+    Set when they switch the site's language and when they sign in (from the language the
+    site was shown in); a user without a row gets ``settings.LANGUAGE_CODE``
+    (:mod:`orders.preferences`).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="preferences",
+    )
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+
+    class Meta:
+        verbose_name = _("preferences")
+        verbose_name_plural = _("preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.language}"

@@ -48,6 +48,22 @@ class LedgerEntry(models.Model):
     gateway_reference = models.CharField(_("gateway reference"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    # Who may try to pay the row, until when: an attempt in flight, the retry of a failed one,
+    # or a task re-sent for it. Another task leaves a row with a live lease alone; once the
+    # lease has expired (its worker died, its message was lost) the per-minute pass sends the
+    # row again (``aftersales.payments``).
+    payout_lease_until = models.DateTimeField(_("payout held until"), null=True, blank=True)
+
+    # Only these change once the row is written; on PostgreSQL a trigger refuses the rest
+    # (migration 0012_history_cannot_be_rewritten).
+    PAYOUT_COLUMNS = (
+        "status",
+        "attempts",
+        "last_error",
+        "gateway_reference",
+        "paid_at",
+        "payout_lease_until",
+    )
 
     class Meta:
         verbose_name = _("ledger entry")
@@ -55,6 +71,13 @@ class LedgerEntry(models.Model):
         ordering = ["created_at", "pk"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_amount_positive"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["payout_lease_until"],
+                condition=Q(status="pending"),
+                name="pending_payouts",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -328,6 +328,10 @@ class Notification(models.Model):
     due_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # The e-mail that goes with it: owed while ``email_pending`` (set when the recipient has an
+    # address), sent once by whichever task claims the row first (``aftersales.notifications``).
+    email_pending = models.BooleanField(default=False)
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -338,6 +342,25 @@ class Notification(models.Model):
                 fields=["recipient"], condition=Q(read_at__isnull=True), name="unread_notifications"
             ),
             models.Index(fields=["recipient", "-created_at", "-id"], name="notification_list"),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(email_pending=True),
+                name="notifications_owing_mail",
+            ),
+        ]
+        constraints = [
+            # Exactly once, whatever the tasks do: one notice of an event per person, one
+            # reminder of a deadline per person.
+            models.UniqueConstraint(
+                fields=["event", "recipient"],
+                condition=Q(kind="transition"),
+                name="one_notification_per_event_and_recipient",
+            ),
+            models.UniqueConstraint(
+                fields=["request", "recipient", "due_at"],
+                condition=Q(kind="reminder"),
+                name="one_reminder_per_deadline_and_recipient",
+            ),
         ]
 
     def __str__(self) -> str:

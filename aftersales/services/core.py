@@ -21,7 +21,7 @@ from datetime import datetime
 from django.db import transaction
 from django_fsm import TransitionNotAllowed
 
-from .. import deadlines
+from .. import deadlines, notifications
 from ..actors import SYSTEM, Actor, role_of
 from ..errors import ActionNotAllowed, StaleAction
 from ..evidence import PreparedFile
@@ -196,6 +196,7 @@ def write_together(changes: Sequence[Change]) -> list[RequestEvent]:
     _receive_and_lapse(changes)
     ledger.write_entries_together([entry for c in changes for entry in c.money])
     announcements = [(c.event.pk, [str(role) for role in c.notify] or None) for c in changes]
+    notifications.notify((c.event, c.notify) for c in changes)
     transaction.on_commit(lambda: announce_transitions.delay(announcements), robust=True)
     return events
 
@@ -272,7 +273,9 @@ def attach_evidence(
 
 
 def notify_on_commit(event: RequestEvent, audiences: Sequence[Role] = ()) -> None:
-    """Tell whoever acts next (or the sides in ``audiences``) once the transaction commits."""
+    """Tell whoever acts next (or the sides in ``audiences``): the notifications are written
+    now, with the event, and e-mailed once the transaction commits."""
     names = [str(role) for role in audiences] or None
+    notifications.notify([(event, names or ())])
     # robust: the action has committed; a broker hiccup must not turn it into an error page.
     transaction.on_commit(lambda: announce_transition.delay(event.pk, names), robust=True)

@@ -264,6 +264,23 @@ AFTERSALES_DEADLINES = {
     "review_edit_window": timedelta(hours=24),
     "reminder_before": timedelta(hours=24),
 }
+# The deadline sweep writes this many requests per transaction (a batch).
+AFTERSALES_SWEEP_BATCH_SIZE = 500
+
+# Payouts (SPEC §5; README "Running workers for real"). An attempt holds its ledger row for
+# PAYOUT_LEASE: long enough for one gateway call (the payout task's hard limit, 60 s, is well
+# inside it), short enough that a row whose worker died is sent again by the per-minute pass
+# within PAYOUT_LEASE + 1 minute. A row whose payout task never ran (the broker was down at
+# commit) is sent again PAYOUT_NEVER_TRIED_AFTER its creation.
+PAYOUT_LEASE = timedelta(minutes=2)
+PAYOUT_NEVER_TRIED_AFTER = timedelta(minutes=2)
+# A notification's e-mail still owed this long after the notification was written (its task was
+# lost) is sent by the per-minute pass.
+NOTIFICATION_EMAIL_RESEND_AFTER = timedelta(minutes=2)
+
+# Where the site is served, for the links in e-mails (no trailing slash).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 # The most a buyer can claim back for return shipping the seller pays for (SPEC §5).
 RETURN_SHIPPING_REIMBURSEMENT_LIMIT = Decimal("30.00")
 AFTERSALES_WINDOWS = {
@@ -276,9 +293,15 @@ AFTERSALES_WINDOWS = {
 # so `make run` works anywhere.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_DATA_DIR = VAR_DIR / "celery"
+# Redis hands a task nobody acknowledged to another worker after this many seconds (a worker
+# that died holding it). Every task must finish, or wait for its ETA, well within it, or it would
+# run twice while still alive: the longest wait is a payout retry's backoff (4 min) behind a task
+# at its hard limit (3 min) plus its own run (1 min), 8 minutes. Payouts do not wait for it:
+# their lease brings them back within about 3 minutes; the sweep is every minute anyway.
+REDIS_VISIBILITY_TIMEOUT = 600
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": REDIS_VISIBILITY_TIMEOUT}
 else:
     CELERY_BROKER_URL = "filesystem://localhost/"
     for folder in ("queue", "processed", "control"):
@@ -292,12 +315,13 @@ else:
     }
 CELERY_TASK_IGNORE_RESULT = True
 # Lose nothing: a task is acknowledged only when done, one at a time per worker process, and
-# it is killed well before Redis would hand it to another worker (visibility timeout, 1 h).
+# it is killed well before Redis would hand it to another worker (REDIS_VISIBILITY_TIMEOUT).
+# A sweep of 5,000 rows (beyond that it fans out) takes about 30 s: 3 minutes is ample.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SOFT_TIME_LIMIT = 240
-CELERY_TASK_TIME_LIMIT = 300
+CELERY_TASK_SOFT_TIME_LIMIT = 150
+CELERY_TASK_TIME_LIMIT = 180
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_SERIALIZER = "json"

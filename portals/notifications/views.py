@@ -4,21 +4,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from aftersales.models import Notification, Role
+from aftersales.models import Notification
+from aftersales.notifications import request_url
 
 PAGE_SIZE = 20
 
 
 def target_url(notification: Notification) -> str:
-    if notification.audience == Role.SELLER:
-        return reverse("seller:request_detail", args=[notification.request_id])
-    if notification.audience == Role.STAFF:
-        return reverse("admin:aftersales_aftersalesrequest_change", args=[notification.request_id])
-    return reverse("buyer:request_detail", args=[notification.request_id])
+    """The request on the recipient's side (the same link as in the e-mail)."""
+    return request_url(notification.request_id, notification.audience)
 
 
 @login_required

@@ -3,22 +3,27 @@ that keeps failing is flagged for staff, and two refunds racing for one item can
 
 import threading
 import time
+from datetime import timedelta
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from celery.exceptions import Retry
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from aftersales import payments, services
 from aftersales.errors import Ineligible, RefundLimitExceeded, StaleAction
 from aftersales.models import Kind, LedgerEntry, Ruling, State
 from aftersales.payments import SimulatedGateway
 from aftersales.services import ledger
-from aftersales.tasks import PAYOUT_RETRIES
+from aftersales.sweep import retry_stuck_payouts
+from aftersales.tasks import PAYOUT_RETRIES, pay_out_many
 from aftersales.tasks import pay_out as pay_out_task
 from orders.models import OrderItem
 from tests.aftersales.factories import file_request, request_in
+from tests.orders.factories import OrderItemFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -178,11 +183,13 @@ def run_like_a_worker(entry_id):
     retried task: ``self.retry`` raises ``celery.exceptions.Retry`` out of ``apply``.)
     Returns the countdowns the task asked for."""
     countdowns = []
+    kwargs = {}
     for retries in range(PAYOUT_RETRIES + 2):
         try:
-            pay_out_task.apply(args=[entry_id], retries=retries)
+            pay_out_task.apply(args=[entry_id], kwargs=kwargs, retries=retries)
         except Retry as retry:
             countdowns.append(retry.when)
+            kwargs = retry.sig.kwargs  # the retry carries the lease the row is kept under
             continue
         return countdowns
     raise AssertionError("the task kept asking for retries past max_retries")
@@ -264,6 +271,157 @@ def test_paid_entry_is_not_flagged(pending_refund):
     payments.flag_failed_payout(entry_id=pending_refund.pk)
 
     assert LedgerEntry.objects.get(pk=pending_refund.pk).status == LedgerEntry.Status.PAID
+
+
+# --- leases: a row is tried by one task at a time, and a dead worker's row comes back ----------
+
+
+class WorkerDied(BaseException):
+    """``kill -9`` in the middle of a gateway call: nothing after it runs in that process."""
+
+
+class DyingGateway(SimulatedGateway):
+    """The gateway takes the payment; the worker dies before it hears the answer."""
+
+    def pay(self, **call) -> str:
+        super().pay(**call)
+        raise WorkerDied()
+
+
+def reload(entry) -> LedgerEntry:
+    return LedgerEntry.objects.get(pk=entry.pk)
+
+
+def test_an_attempt_leases_the_row_and_a_payment_releases_it(pending_refund, settings):
+    def during_the_call(**call):
+        entry = reload(pending_refund)
+        leases.append((entry.attempts, entry.payout_lease_until - timezone.now()))
+        return "REF-1"
+
+    leases = []
+    with mock.patch.object(SimulatedGateway, "pay", side_effect=during_the_call):
+        payments.pay_out(entry_id=pending_refund.pk)
+
+    [(attempts, left)] = leases
+    assert attempts == 1  # counted, and committed, before the gateway was called
+    assert settings.PAYOUT_LEASE - timedelta(seconds=5) < left <= settings.PAYOUT_LEASE
+    entry = reload(pending_refund)
+    assert (entry.status, entry.payout_lease_until) == (LedgerEntry.Status.PAID, None)
+
+
+def test_a_row_another_attempt_holds_is_left_alone(pending_refund):
+    # given: another worker is paying it right now
+    LedgerEntry.objects.filter(pk=pending_refund.pk).update(
+        attempts=1, payout_lease_until=timezone.now() + timedelta(minutes=1)
+    )
+
+    # when: a duplicate task (a redelivered batch, a re-send) comes for it
+    payments.pay_out(entry_id=pending_refund.pk)
+    pay_out_many.delay([pending_refund.pk])
+
+    # then: it does not call the gateway a second time
+    assert SimulatedGateway.calls == []
+    assert (reload(pending_refund).status, reload(pending_refund).attempts) == (
+        LedgerEntry.Status.PENDING,
+        1,
+    )
+
+
+def test_a_row_whose_worker_died_is_paid_once_its_lease_expires(pending_refund, settings):
+    # given: the worker died after the gateway took the payment, before the row was marked
+    settings.PAYMENT_GATEWAY = "tests.aftersales.test_money.DyingGateway"
+    with pytest.raises(WorkerDied):
+        payments.pay_out(entry_id=pending_refund.pk)
+    settings.PAYMENT_GATEWAY = "aftersales.payments.SimulatedGateway"
+    expires = reload(pending_refund).payout_lease_until
+
+    # when: the per-minute pass looks, before and after the lease expires
+    assert retry_stuck_payouts(now=expires - timedelta(seconds=1)) == 0
+    assert reload(pending_refund).status == LedgerEntry.Status.PENDING
+    assert retry_stuck_payouts(now=expires + timedelta(seconds=1)) == 1
+
+    # then: it is paid, and the gateway saw the same payment twice (its idempotency key), which
+    # it pays once
+    entry = reload(pending_refund)
+    assert (entry.status, entry.attempts, entry.payout_lease_until) == (
+        LedgerEntry.Status.PAID,
+        2,
+        None,
+    )
+    assert [c.idempotency_key for c in SimulatedGateway.calls] == [entry.idempotency_key] * 2
+    assert retry_stuck_payouts(now=expires + timedelta(minutes=10)) == 0
+
+
+def test_the_pass_leases_a_row_to_the_task_it_sends(pending_refund, settings, monkeypatch):
+    # given: a row never tried, and a broker that takes tasks but delivers none yet
+    sent = []
+    monkeypatch.setattr(pay_out_task, "delay", lambda *args: sent.append(args))
+    now = pending_refund.created_at + timedelta(minutes=3)
+
+    # when: the pass runs every minute
+    assert retry_stuck_payouts(now=now) == 1
+    assert retry_stuck_payouts(now=now + timedelta(minutes=1)) == 0  # its task is on its way
+    lease = now + settings.PAYOUT_LEASE
+    assert retry_stuck_payouts(now=lease + timedelta(seconds=1)) == 1  # it never came
+
+    # then: only the latest task may take the row; the first, arriving late, leaves it alone
+    assert [entry_id for entry_id, _ in sent] == [pending_refund.pk] * 2
+    monkeypatch.undo()
+    first, latest = (held for _, held in sent)
+    pay_out_task.delay(pending_refund.pk, first)
+    assert reload(pending_refund).status == LedgerEntry.Status.PENDING
+    pay_out_task.delay(pending_refund.pk, latest)
+    assert reload(pending_refund).status == LedgerEntry.Status.PAID
+    assert len(SimulatedGateway.calls) == 1
+
+
+def test_a_failed_attempt_keeps_the_row_for_its_retry(pending_refund):
+    # given: the first attempt failed; its retry is scheduled
+    SimulatedGateway.fail_next = 1
+    with pytest.raises(Retry) as retry:
+        pay_out_task.delay(pending_refund.pk)
+    held = reload(pending_refund).payout_lease_until
+    assert retry.value.sig.kwargs == {"lease": held.isoformat()}
+    assert held > timezone.now() + timedelta(seconds=retry.value.when)
+
+    # when: another task comes meanwhile (a duplicate), then the retry
+    pay_out_many.delay([pending_refund.pk])
+    assert SimulatedGateway.calls == []
+    pay_out_task.apply(args=[pending_refund.pk], kwargs=retry.value.sig.kwargs, retries=1)
+
+    # then: the retry paid it
+    entry = reload(pending_refund)
+    assert (entry.status, entry.attempts) == (LedgerEntry.Status.PAID, 2)
+    assert len(SimulatedGateway.calls) == 1
+
+
+def test_a_redelivered_batch_pays_nothing_twice(buyer, shop, seller):
+    items = [OrderItemFactory(order__buyer=buyer, order__shop=shop) for _ in range(3)]
+    entries = [LedgerEntry.objects.get(request=request_in(State.REFUNDED, i)) for i in items]
+    ids = [entry.pk for entry in entries]
+
+    pay_out_many.delay(ids)
+    pay_out_many.delay(ids)  # delivered again: the worker died before acknowledging it
+
+    assert sorted(c.idempotency_key for c in SimulatedGateway.calls) == sorted(
+        e.idempotency_key for e in entries
+    )
+    assert set(LedgerEntry.objects.values_list("status", "attempts")) == {
+        (LedgerEntry.Status.PAID, 1)
+    }
+
+
+def test_retries_are_counted_on_the_row_whoever_sends_them(pending_refund):
+    """A row whose retries were cut short (their worker died) and which the pass sends again
+    gets the rest of its attempts, not a fresh set."""
+    LedgerEntry.objects.filter(pk=pending_refund.pk).update(attempts=PAYOUT_RETRIES)
+    SimulatedGateway.fail_next = 1
+
+    pay_out_task.delay(pending_refund.pk)
+
+    entry = reload(pending_refund)
+    assert (entry.status, entry.attempts) == (LedgerEntry.Status.FAILED, PAYOUT_RETRIES + 1)
+    assert entry.payout_lease_until is None
 
 
 # --- two refunds at the same moment (PostgreSQL: real row locks) -------------------------------

@@ -4,18 +4,21 @@ centre shows each user only their own, counts the unread ones in the header, and
 request on the right side of the platform."""
 
 import re
+import threading
+import time
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.db import connection
+from django.core.mail.backends import locmem
+from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from aftersales import services
+from aftersales import services, tasks
 from aftersales.actors import SYSTEM
 from aftersales.models import (
     AfterSalesRequest,
@@ -28,7 +31,9 @@ from aftersales.models import (
     Ruling,
     State,
 )
-from aftersales.sweep import sweep
+from aftersales.notifications import send_emails
+from aftersales.sweep import send_owed_emails, sweep
+from orders.preferences import remember_language
 from tests.aftersales.factories import TRACKING, file_request, photo, request_in
 from tests.orders.factories import (
     ArbitratorFactory,
@@ -322,10 +327,11 @@ TRANSITIONS = [
 def test_each_transition_tells_whoever_acts_next(
     state, kind, act, audience, told, people, item, django_capture_on_commit_callbacks
 ):
-    # given (set up without committing, so without notifications)
+    # given (set up without committing: the set-up's notifications are written, with their
+    # events, but no e-mail goes out)
     request = request_in(state, item, kind=kind)
-    assert not Notification.objects.exists()
-    mail.outbox.clear()
+    earlier = list(Notification.objects.values_list("pk", flat=True))
+    assert mail.outbox == []
 
     # when
     with django_capture_on_commit_callbacks(execute=True):
@@ -333,7 +339,7 @@ def test_each_transition_tells_whoever_acts_next(
 
     # then: one notification per person told, tied to the transition
     event = last_event(request)
-    notifications = Notification.objects.filter(request=request)
+    notifications = Notification.objects.filter(request=request).exclude(pk__in=earlier)
     names = {n.recipient.username for n in notifications}
     if isinstance(told, AtLeast):
         assert told <= names <= told | SELLERS
@@ -381,11 +387,25 @@ def test_a_member_of_another_shop_hears_nothing(
 
 def test_nothing_is_sent_before_the_commit(people, item, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
-        file_request(item)
+        request = file_request(item)
 
     assert callbacks  # registered, to run when the transaction commits
-    assert not Notification.objects.exists()
     assert mail.outbox == []
+    # the notifications are written with the event, in its transaction: they stand or fall
+    # with it, whatever happens to the task
+    owed = Notification.objects.filter(request=request)
+    assert sorted(owed.values_list("recipient__username", "email_pending", "emailed_at")) == [
+        ("agent2", True, None),
+        ("seller", True, None),
+    ]
+
+
+def test_notifications_roll_back_with_the_event(people, item):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        file_request(item)
+        raise RuntimeError("the action fails after the event was logged")
+
+    assert not Notification.objects.exists()
 
 
 def test_a_member_without_an_email_address_still_gets_the_notification(
@@ -408,7 +428,9 @@ def test_the_sweep_notifies_for_what_it_does(people, item, django_capture_on_com
         sweep(now=AfterSalesRequest.objects.get(pk=request.pk).due_at + timedelta(seconds=1))
 
     assert list(
-        Notification.objects.filter(request=request).values_list("recipient__username", "kind")
+        Notification.objects.filter(request=request, event__actor_role=Role.SYSTEM).values_list(
+            "recipient__username", "kind"
+        )
     ) == [("buyer", Notification.Kind.TRANSITION)]
     assert [m.to for m in mail.outbox] == [["buyer@example.com"]]
 
@@ -699,3 +721,268 @@ def test_list_query_count_is_pinned_with_more_than_a_page(
         with django_assert_max_num_queries(NOTIFICATION_LIST_QUERIES):
             response = client.get(reverse("notifications:list") + f"?page={page}")
         assert response.status_code == 200
+
+
+# --- exactly once, whatever the tasks do (issue 12) ----------------------------------------------
+
+
+def sent_to(name):
+    return [m for m in mail.outbox if m.to == [f"{name}@example.com"]]
+
+
+def test_a_redelivered_announcement_writes_and_sends_nothing_more(
+    people, item, django_capture_on_commit_callbacks
+):
+    # given: a request filed, its sellers told and e-mailed
+    with django_capture_on_commit_callbacks(execute=True):
+        request = file_request(item)
+    event = request.events.get()
+    told = sorted(Notification.objects.values_list("pk", "recipient__username"))
+    assert len(told) == 2 and len(mail.outbox) == 2
+
+    # when: the task is delivered again, twice (a worker died before acknowledging it)
+    tasks.announce_transition.delay(event.pk, None)
+    tasks.announce_transitions.delay([(event.pk, None)])
+
+    # then: no second notification, no second e-mail
+    assert sorted(Notification.objects.values_list("pk", "recipient__username")) == told
+    assert len(mail.outbox) == 2
+    assert set(Notification.objects.values_list("email_pending", flat=True)) == {False}
+    assert None not in set(Notification.objects.values_list("emailed_at", flat=True))
+
+
+def test_a_redelivered_sweep_announcement_sends_nothing_more(
+    people, item, django_capture_on_commit_callbacks
+):
+    request = file_request(item, kind=Kind.RETURN_REFUND)
+    due = AfterSalesRequest.objects.get(pk=request.pk).due_at
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        sweep(now=due + timedelta(seconds=1))
+    event = last_event(request)
+    assert [m.to for m in mail.outbox] == [["buyer@example.com"]]
+
+    for callback in callbacks:  # everything the batch sent on commit, delivered again
+        callback()
+    tasks.announce_transitions.delay([(event.pk, None)])
+
+    assert Notification.objects.filter(event=event).count() == 1
+    assert [m.to for m in mail.outbox] == [["buyer@example.com"]]
+
+
+def test_the_database_refuses_a_second_notice_of_an_event_or_deadline_to_a_person(
+    people, item, seller
+):
+    request = file_request(item)
+    event = request.events.get()
+    due = AfterSalesRequest.objects.get(pk=request.pk).due_at
+    notice = {"recipient": seller, "request": request, "audience": Role.SELLER}
+    Notification.objects.create(**notice, kind=Notification.Kind.REMINDER, due_at=due)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Notification.objects.create(**notice, kind=Notification.Kind.TRANSITION, event=event)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Notification.objects.create(**notice, kind=Notification.Kind.REMINDER, due_at=due)
+    # another deadline is another reminder
+    Notification.objects.create(
+        **notice, kind=Notification.Kind.REMINDER, due_at=due + timedelta(days=1)
+    )
+
+
+def test_an_email_whose_task_was_lost_is_sent_by_the_per_minute_pass_once(people, item):
+    # given: a request filed, but its task never reached a worker (the broker was down)
+    request = file_request(item)
+    written = Notification.objects.get(recipient__username="seller").created_at
+    assert mail.outbox == []
+
+    # the pass waits two minutes for the task, then sends what is owed, once
+    assert send_owed_emails(now=written + timedelta(seconds=100)) == 0
+    assert send_owed_emails(now=written + timedelta(seconds=130)) == 2
+    assert sorted(m.to[0] for m in mail.outbox) == ["agent2@example.com", "seller@example.com"]
+    assert all(f"#{request.pk}" in m.subject for m in mail.outbox)
+    assert send_owed_emails(now=written + timedelta(minutes=3)) == 0
+    tasks.announce_transition.delay(request.events.get().pk, None)  # the lost task, at last
+    assert len(mail.outbox) == 2
+
+
+def test_a_late_email_says_what_its_event_said_and_that_the_request_moved_on(
+    people, item, seller, django_capture_on_commit_callbacks
+):
+    # given: the buyer shipped the goods back; the e-mail telling the sellers is late, and by
+    # the time it runs the seller has confirmed receipt and the refund is through
+    request = request_in(State.AWAITING_RETURN, item)
+    request = services.ship_return(request=request, actor=people["buyer"], **TRACKING)
+    shipped = last_event(request)
+    request = services.confirm_return_received(request=request, actor=seller)
+    services.pass_inspection(request=request, actor=seller)
+    assert AfterSalesRequest.objects.get(pk=request.pk).state == State.REFUNDED
+    mail.outbox.clear()
+
+    # when the late task runs
+    tasks.announce_transition.delay(shipped.pk, None)
+
+    # then: subject and body speak of the same moment, and say where the request is now
+    [to_agent2] = sent_to("agent2")  # the seller shipped nothing: agent2 is told as well
+    for message in sent_to("seller") + [to_agent2]:
+        assert message.subject == (
+            f"After-sales request #{request.pk}: Waiting for the seller to confirm receipt"
+        )
+        headline = message.body.splitlines()[0]
+        assert headline == f"{item.title} — Waiting for the seller to confirm receipt"
+        assert "It has moved on since: now Refunded." in message.body
+        assert "Deadline" not in message.body  # the deadline of that moment is gone
+
+
+def test_an_email_on_time_carries_the_deadline(people, item, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        request = file_request(item)
+
+    due = timezone.localtime(AfterSalesRequest.objects.get(pk=request.pk).due_at)
+    for message in mail.outbox:
+        assert message.body.splitlines()[0] == f"{item.title} — Waiting for the seller"
+        assert "Buyer filed the request." in message.body
+        assert f"Deadline: {due:%Y-%m-%d %H:%M} (Beijing time)." in message.body
+        assert "moved on" not in message.body
+
+
+def test_each_recipient_reads_their_own_language(
+    people, item, settings, django_capture_on_commit_callbacks
+):
+    settings.LANGUAGE_CODE = "en"  # the site's default, for those who never chose
+    remember_language(user=people["seller"], language="zh-hans")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        request = file_request(item)
+
+    [chinese] = sent_to("seller")
+    assert chinese.subject == f"售后单 #{request.pk}：等待卖家处理"
+    assert chinese.body.splitlines()[0] == f"{item.title} — 等待卖家处理"
+    assert "截止时间" in chinese.body and "打开售后单" in chinese.body
+    [english] = sent_to("agent2")
+    assert english.subject == f"After-sales request #{request.pk}: Waiting for the seller"
+    assert "Open the request" in english.body
+
+
+def test_a_reminder_is_in_the_recipients_language(
+    people, item, settings, django_capture_on_commit_callbacks
+):
+    settings.LANGUAGE_CODE = "zh-hans"
+    remember_language(user=people["agent2"], language="en")
+    request = file_request(item)
+    due = AfterSalesRequest.objects.get(pk=request.pk).due_at
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sweep(now=due - timedelta(hours=23))
+
+    [english] = sent_to("agent2")
+    assert english.subject == f"Reminder: after-sales request #{request.pk} is due soon"
+    assert "Waiting for the seller" in english.body
+    [chinese] = sent_to("seller")
+    assert chinese.subject == f"提醒：售后单 #{request.pk}即将超时"
+    assert "等待卖家处理" in chinese.body
+
+
+def links(message) -> list[str]:
+    return re.findall(r"https?://\S+", message.body)
+
+
+def test_the_link_opens_the_request_on_each_recipients_side(
+    people, item, settings, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "https://aftersales.example.com"
+    with django_capture_on_commit_callbacks(execute=True):
+        request = request_in(State.REJECTED, item)  # the buyer is told of the rejection
+        services.escalate_to_platform(
+            request=request,
+            actor=people["buyer"],
+            reason=Dispute.Reason.UNFAIR_REJECTION,
+            statement="Look at my photos.",
+        )  # the arbitrators are told
+
+    site = "https://aftersales.example.com"
+    assert {link for m in sent_to("seller") for link in links(m)} == {
+        f"{site}/seller/requests/{request.pk}/"
+    }
+    assert {link for m in sent_to("buyer") for link in links(m)} == {
+        f"{site}/requests/{request.pk}/"
+    }
+    for name in ARBITRATORS:
+        [message] = sent_to(name)
+        assert links(message) == [f"{site}/admin/aftersales/aftersalesrequest/{request.pk}/change/"]
+    # each e-mail carries its notification's own Message-ID, so a copy sent twice shows once
+    ids = {m.extra_headers["Message-ID"] for m in mail.outbox}
+    assert len(ids) == len(mail.outbox)
+    assert all(re.fullmatch(r"<notification-\d+@aftersales\.example\.com>", i) for i in ids)
+
+
+def test_a_redelivered_reminder_is_sent_once(people, item, django_capture_on_commit_callbacks):
+    request = file_request(item)
+    due = AfterSalesRequest.objects.get(pk=request.pk).due_at
+    with django_capture_on_commit_callbacks(execute=True):
+        sweep(now=due - timedelta(hours=23))
+    assert len(mail.outbox) == 2
+
+    tasks.send_reminder.delay(request.pk)
+    tasks.send_reminder.delay(request.pk)
+
+    assert len(mail.outbox) == 2
+    assert Notification.objects.filter(kind=Notification.Kind.REMINDER).count() == 2
+
+
+def test_a_reminder_of_a_deadline_that_moved_on_is_not_sent(
+    people, item, seller, django_capture_on_commit_callbacks
+):
+    # given: the sweep reminded the sellers, but the e-mail task is late, and meanwhile the
+    # seller approved (a new deadline, the buyer's)
+    request = file_request(item)
+    due = AfterSalesRequest.objects.get(pk=request.pk).due_at
+    sweep(now=due - timedelta(hours=23))
+    services.approve_request(request=request, actor=seller)
+    mail.outbox.clear()
+
+    tasks.send_reminder.delay(request.pk)
+
+    assert mail.outbox == []
+    assert not Notification.objects.filter(
+        kind=Notification.Kind.REMINDER, email_pending=True
+    ).exists()
+    assert Notification.objects.filter(kind=Notification.Kind.REMINDER).count() == 2
+
+
+class SlowMailBackend(locmem.EmailBackend):
+    """Takes its time, so that two tasks sending the same e-mails overlap."""
+
+    def send_messages(self, messages):
+        time.sleep(0.5)
+        return super().send_messages(messages)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_tasks_at_once_send_each_email_once(people, item, settings, monkeypatch):
+    # given: a request filed, its e-mails owed (committed; the task did not run)
+    settings.EMAIL_BACKEND = "tests.aftersales.test_notifications.SlowMailBackend"
+    monkeypatch.setattr(tasks.announce_transition, "delay", lambda *args: None)
+    with transaction.atomic():
+        request = file_request(item)
+    event = request.events.get()
+    mail.outbox = []
+    barrier = threading.Barrier(2)
+    sent = []
+
+    def deliver():
+        try:
+            barrier.wait(timeout=10)
+            sent.append(send_emails(Notification.objects.filter(event=event)))
+        finally:
+            connection.close()
+
+    # when: the task and its redelivered twin run at the same moment
+    workers = [threading.Thread(target=deliver) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=30)
+
+    # then: one e-mail per person
+    assert sorted(sent) == [0, 2]
+    assert sorted(m.to[0] for m in mail.outbox) == ["agent2@example.com", "seller@example.com"]

@@ -4,6 +4,7 @@ counted from the sweep's moment; one bad row does not stop the others; reminders
 per deadline; stuck payouts and stale uploads are cleaned up."""
 
 import logging
+import os
 import threading
 import time
 from datetime import timedelta
@@ -864,7 +865,9 @@ def test_reminders_are_sent_after_commit(item, django_capture_on_commit_callback
     with django_capture_on_commit_callbacks() as callbacks:
         send_reminders(now=due - timedelta(hours=1))
 
-    assert reminders(request) == []  # nothing is sent before the commit
+    # written with the mark that the deadline was reminded, e-mailed once that commits
+    assert reminders(request) == [("seller", Role.SELLER, due)]
+    assert mail.outbox == []
     assert len(callbacks) == 1
 
 
@@ -890,44 +893,65 @@ def pending_refund(item):
     return entry
 
 
-def test_a_payout_whose_task_never_ran_is_sent_again_after_15_minutes(pending_refund):
+def test_a_payout_whose_task_never_ran_is_sent_again_after_2_minutes(pending_refund):
     created = pending_refund.created_at
 
-    assert retry_stuck_payouts(now=created + timedelta(minutes=14)) == 0
+    assert retry_stuck_payouts(now=created + timedelta(seconds=110)) == 0
     assert LedgerEntry.objects.get(pk=pending_refund.pk).status == LedgerEntry.Status.PENDING
 
-    assert retry_stuck_payouts(now=created + timedelta(minutes=16)) == 1
+    assert retry_stuck_payouts(now=created + timedelta(seconds=130)) == 1
 
     entry = LedgerEntry.objects.get(pk=pending_refund.pk)
-    assert (entry.status, entry.attempts) == (LedgerEntry.Status.PAID, 1)
+    assert (entry.status, entry.attempts, entry.payout_lease_until) == (
+        LedgerEntry.Status.PAID,
+        1,
+        None,
+    )
     assert retry_stuck_payouts(now=created + timedelta(minutes=30)) == 0
 
 
-def test_payouts_already_tried_or_paid_are_not_resent(buyer, shop, seller, pending_refund):
+def test_payouts_being_paid_or_paid_are_not_resent(buyer, shop, seller, pending_refund):
     tried = LedgerEntry.objects.get(request=request_in(State.REFUNDED, new_item(buyer, shop)))
-    LedgerEntry.objects.filter(pk=tried.pk).update(attempts=2)  # its retries are on their way
+    LedgerEntry.objects.filter(pk=tried.pk).update(  # its retry is on its way
+        attempts=2, payout_lease_until=timezone.now() + timedelta(minutes=5)
+    )
     paid = LedgerEntry.objects.get(request=request_in(State.REFUNDED, new_item(buyer, shop)))
     pay_out.delay(paid.pk)
-    LedgerEntry.objects.update(created_at=timezone.now() - timedelta(minutes=30))
 
-    assert retry_stuck_payouts(now=timezone.now()) == 1
+    assert retry_stuck_payouts(now=timezone.now() + timedelta(minutes=3)) == 1
 
     assert LedgerEntry.objects.get(pk=pending_refund.pk).status == LedgerEntry.Status.PAID
     assert LedgerEntry.objects.get(pk=tried.pk).status == LedgerEntry.Status.PENDING
     assert LedgerEntry.objects.get(pk=paid.pk).attempts == 1
 
 
-def test_a_payout_still_pending_an_hour_after_its_retries_began_is_sent_again(buyer, shop, seller):
+def test_a_payout_whose_retry_never_came_is_sent_again_when_its_lease_expires(buyer, shop, seller):
     # given a refund whose retry message was lost after two failed attempts
     lost = LedgerEntry.objects.get(request=request_in(State.REFUNDED, new_item(buyer, shop)))
-    LedgerEntry.objects.filter(pk=lost.pk).update(
-        status=LedgerEntry.Status.PENDING,
-        attempts=2,
-        created_at=timezone.now() - timedelta(hours=1, minutes=1),
+    held = timezone.now() + timedelta(minutes=3)
+    LedgerEntry.objects.filter(pk=lost.pk).update(attempts=2, payout_lease_until=held)
+
+    # when the sweep looks for stuck payouts, before and after the lease expires
+    assert retry_stuck_payouts(now=held - timedelta(seconds=1)) == 0
+    assert retry_stuck_payouts(now=held) == 1
+
+    # then it is paid, with the attempt counted
+    lost.refresh_from_db()
+    assert (lost.status, lost.attempts, lost.payout_lease_until) == (
+        LedgerEntry.Status.PAID,
+        3,
+        None,
     )
 
+
+def test_a_payout_tried_before_leases_existed_is_sent_again_after_an_hour(buyer, shop, seller):
+    # given a refund tried twice by a version without leases, whose retry message was lost
+    lost = LedgerEntry.objects.get(request=request_in(State.REFUNDED, new_item(buyer, shop)))
+    LedgerEntry.objects.filter(pk=lost.pk).update(attempts=2)
+
     # when the sweep looks for stuck payouts
-    assert retry_stuck_payouts(now=timezone.now()) == 1
+    assert retry_stuck_payouts(now=lost.created_at + timedelta(minutes=59)) == 0
+    assert retry_stuck_payouts(now=lost.created_at + timedelta(hours=1, minutes=1)) == 1
 
     # then it is paid, with the attempt counted
     lost.refresh_from_db()
@@ -980,8 +1004,8 @@ def test_the_periodic_task_applies_reminds_and_unsticks(
     make_overdue(overdue)
     soon = file_request(new_item(buyer, shop), kind=Kind.RETURN_REFUND)
     AfterSalesRequest.objects.filter(pk=soon.pk).update(due_at=timezone.now() + timedelta(hours=2))
-    LedgerEntry.objects.filter(pk=pending_refund.pk).update(
-        created_at=timezone.now() - timedelta(hours=1)
+    LedgerEntry.objects.filter(pk=pending_refund.pk).update(  # its worker died
+        attempts=1, payout_lease_until=timezone.now() - timedelta(seconds=1)
     )
     stale = pending_upload(buyer, "old.jpg")
     PendingUpload.objects.filter(pk=stale.pk).update(created_at=timezone.now() - timedelta(days=2))
@@ -1042,11 +1066,42 @@ def test_idempotent_tasks_ack_late_and_are_requeued_if_the_worker_dies():
 
 def test_time_limits_and_backoff_stay_below_the_redis_visibility_timeout():
     """Redis hands an unacknowledged task to another worker after the visibility timeout: a task
-    running (or waiting for its ETA) longer than that would run twice."""
-    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
+    running (or waiting for its ETA) longer than that would run twice. The longest wait is a
+    payout retry's backoff, behind a task at its hard limit, plus its own run."""
+    from aftersales import tasks
+
+    visibility = settings.REDIS_VISIBILITY_TIMEOUT
+    assert visibility <= 600  # short, yet payouts do not wait for it (their lease is shorter)
     assert settings.CELERY_TASK_SOFT_TIME_LIMIT < settings.CELERY_TASK_TIME_LIMIT < visibility
-    assert visibility > PAYOUT_BACKOFF_MAX_SECONDS
+    longest_wait = (
+        PAYOUT_BACKOFF_MAX_SECONDS + settings.CELERY_TASK_TIME_LIMIT + tasks.PAYOUT_TIME_LIMIT
+    )
+    assert longest_wait < visibility - 60
     assert settings.CELERY_WORKER_PREFETCH_MULTIPLIER == 1
+    # one payout attempt is killed well inside its lease, so two attempts never overlap
+    assert tasks.pay_out.soft_time_limit < tasks.pay_out.time_limit == tasks.PAYOUT_TIME_LIMIT
+    assert timedelta(seconds=tasks.PAYOUT_TIME_LIMIT) <= settings.PAYOUT_LEASE / 2
+    # a dead worker's payouts come back within 5 minutes: lease + the per-minute pass
+    assert settings.PAYOUT_LEASE + timedelta(minutes=1) <= timedelta(minutes=5)
+    assert settings.PAYOUT_NEVER_TRIED_AFTER + timedelta(minutes=1) <= timedelta(minutes=5)
+
+
+def test_redis_gets_the_visibility_timeout():
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from config.settings import local; print(local.CELERY_BROKER_TRANSPORT_OPTIONS)",
+        ],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "REDIS_URL": "redis://127.0.0.1:6379/3"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.stdout.strip() == f"{{'visibility_timeout': {settings.REDIS_VISIBILITY_TIMEOUT}}}"
 
 
 def test_a_user_who_is_not_a_party_gets_no_reminder(item, django_capture_on_commit_callbacks):
