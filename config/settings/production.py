@@ -24,13 +24,12 @@ SECURE_SSL_REDIRECT = HTTPS
 SECURE_REDIRECT_EXEMPT = [r"^health/"]
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
 # HSTS: browsers that have seen the site once use only HTTPS for a year, subdomains included.
-# Preload (a hard-coded list in the browsers, months to leave) is the domain owner's decision,
-# so it is off unless SECURE_HSTS_PRELOAD=1, and its reminder (security.W021) is silenced.
+# The header also allows preloading: a marketplace never goes back to plain http. The header
+# alone puts nothing on the browsers' list (the domain's owner still submits it there);
+# SECURE_HSTS_PRELOAD=0 leaves it out, and then `check --deploy` reminds (security.W021).
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000")) if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
-if not SECURE_HSTS_PRELOAD:
-    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
