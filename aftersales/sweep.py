@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 
 BATCH_SIZE = settings.AFTERSALES_SWEEP_BATCH_SIZE
 # A backlog larger than this is split into tasks of this many requests for the workers.
-CHUNK_SIZE = 5000
+CHUNK_SIZE = settings.AFTERSALES_SWEEP_CHUNK_SIZE
 
 # What each system transition (``due_action``, set by ``deadlines``) changes, computed without
 # writing: the batch writes many of these together.

@@ -264,8 +264,10 @@ AFTERSALES_DEADLINES = {
     "review_edit_window": timedelta(hours=24),
     "reminder_before": timedelta(hours=24),
 }
-# The deadline sweep writes this many requests per transaction (a batch).
+# The deadline sweep writes this many requests per transaction (a batch); a backlog larger than
+# a chunk is split into tasks of that many requests, shared by every worker process.
 AFTERSALES_SWEEP_BATCH_SIZE = 500
+AFTERSALES_SWEEP_CHUNK_SIZE = int(os.environ.get("AFTERSALES_SWEEP_CHUNK_SIZE", "5000"))
 
 # Payouts (SPEC §5; README "Running workers for real"). An attempt holds its ledger row for
 # PAYOUT_LEASE: long enough for one gateway call (the payout task's hard limit, 60 s, is well
