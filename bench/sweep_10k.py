@@ -1,7 +1,8 @@
 """How long one deadline sweep takes over 10,000 overdue after-sales requests.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/aftersales_bench \\
-        .venv/bin/python bench/sweep_10k.py [--requests 10000] [--no-side-effects] [--keep]
+        .venv/bin/python bench/sweep_10k.py [--requests 10000] [--no-side-effects] [--keep] \\
+        [--pgbench-seconds 20 | --no-pgbench]
 
 The database must be a dedicated one whose name contains "bench" (it is created if missing,
 migrated, and emptied afterwards); without DATABASE_URL a throw-away SQLite file is used. The
@@ -12,7 +13,12 @@ By default Celery runs eagerly, so what each transaction registers on commit (th
 task and, for refunds, the payout through the simulated gateway) runs inline and is part of the
 time, as if the worker were infinitely close; e-mail goes to the dummy backend. With
 ``--no-side-effects`` those tasks are only counted, which times the sweep as the worker
-executes it when it hands tasks to a broker. See bench/README.md.
+executes it when it hands tasks to a broker.
+
+On PostgreSQL the same run first measures the database's own pace: ``pgbench``'s TPC-B-like
+script (scale 10, 8 clients, 2 threads, 20 s) in a database of its own, dropped afterwards.
+The sweep's requests/s are printed as a share of that TPS, which holds still when the shared
+machine is busy. See bench/README.md.
 """
 
 import argparse
@@ -189,9 +195,19 @@ def main() -> None:
         help="also report the Python heap peak of the sweep (slows the sweep down)",
     )
     parser.add_argument("--keep", action="store_true", help="leave the rows in the database")
+    parser.add_argument(
+        "--pgbench-seconds", type=int, default=20, help="length of the pgbench reference run"
+    )
+    parser.add_argument("--no-pgbench", action="store_true", help="skip the pgbench reference")
     args = parser.parse_args()
 
     ensure_database()
+    tps = None
+    if SQLITE_FILE is None and not args.no_pgbench:
+        from bench.common import pgbench_tpcb
+
+        tps = pgbench_tpcb(os.environ["DATABASE_URL"], seconds=args.pgbench_seconds)
+        print(f"pgbench TPC-B (scale 10, 8 clients, {args.pgbench_seconds} s): {tps:.0f} TPS")
     import django
 
     django.setup()
@@ -228,6 +244,8 @@ def main() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+            if tps is not None:
+                cursor.execute("CHECKPOINT")  # pgbench's dirty pages are not the sweep's to write
 
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     if args.tracemalloc:
@@ -243,6 +261,8 @@ def main() -> None:
     print(f"requests:         {len(ids)}")
     print(f"sweep seconds:    {seconds:.2f}")
     print(f"requests/second:  {len(ids) / seconds:.0f}")
+    if tps is not None:
+        print(f"÷ pgbench TPC-B:   {len(ids) / seconds / tps:.3f} (pgbench {tps:.0f} TPS)")
     print(f"applied / failed: {result.applied} / {len(result.failed)}")
     print(f"skipped:          {result.skipped}, reminded: {result.reminded}")
     grown = (rss_after - rss_before) / 1024
