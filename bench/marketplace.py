@@ -127,10 +127,13 @@ def derive(row: dict, history: SimpleNamespace, times: list[datetime], probe) ->
     them: the state it reached, its next deadline and what the system does then
     (``next_deadline`` at the last step), when it ended.
 
-    A new column the app derives from the history is filled here, from the same steps and
-    times: the seller's first answer, say, is ``times[i + 1]`` for the first step ``i`` that
-    is an approve, propose or reject taken by ``Role.SELLER``.
+    A column the app derives from the history is filled here, from the same steps and times:
+    the seller's first answer (``first_response_at``) is the time of the first step the seller
+    took, as ``services.core.advance`` sets it.
     """
+    first_response = next(
+        (times[i + 1] for i, step in enumerate(history.steps) if step.role == Role.SELLER), None
+    )
     probe.state = history.state
     due_at, due_action = next_deadline(probe, now=times[-1])
     row.update(
@@ -139,6 +142,7 @@ def derive(row: dict, history: SimpleNamespace, times: list[datetime], probe) ->
         due_at=due_at,
         due_action=str(due_action),
         finished_at=times[-1] if history.state in TERMINAL_STATES else None,
+        first_response_at=first_response,
         updated_at=times[-1],
     )
 

@@ -66,7 +66,6 @@ def main() -> None:
     args = parser.parse_args()
 
     from bench.common import pgbench_tpcb
-
     from bench.sweep_10k import build, empty_tables, ensure_database
 
     ensure_database()
