@@ -72,7 +72,7 @@ def django_environment(database_url: str, redis_url: str = DEFAULT_REDIS_URL) ->
         "REDIS_URL": redis_url,
         "SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789",
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-        "SECURE_COOKIES": "0",  # plain http on the loopback
+        "HTTPS": "0",  # plain http on the loopback: no redirect, no HSTS, plain cookies
         "DEBUG": "0",
         "LOG_LEVEL": "WARNING",
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
