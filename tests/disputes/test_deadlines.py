@@ -594,3 +594,23 @@ def test_the_seller_page_says_the_answer_window_passed(
 
     assert "You did not answer in time" in page
     assert "did not answer the dispute in time" in page
+
+
+def test_a_dispute_reminder_is_written_in_its_readers_language_with_a_link(
+    disputed, arbitrator, buyer, django_capture_on_commit_callbacks
+):
+    # given: the site speaks English here, the buyer last chose Chinese in the header
+    from orders.models import Preferences
+
+    Preferences.objects.create(user=buyer, language="zh-hans")
+    evidence = ask(disputed, arbitrator)
+    mail.outbox.clear()
+
+    # when: the evidence is due in a day
+    run(evidence.due_at - 23 * timedelta(hours=1), django_capture_on_commit_callbacks)
+
+    # then
+    [message] = [m for m in mail.outbox if m.to == [buyer.email]]
+    assert "需要您补充" in message.subject or "凭证" in message.subject, message.subject
+    assert QUESTION in message.body
+    assert f"http://127.0.0.1:8000/requests/{disputed.request.pk}/" in message.body
