@@ -7,103 +7,18 @@ Redis; skipped without them unless ``REQUIRE_SERVICES=1``.
 """
 
 import os
-import subprocess
-import sys
-import threading
-import time
 from datetime import timedelta
-from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 import redis
-from django.db import connection
 from django.utils import timezone
 
 from aftersales.models import AfterSalesRequest, Kind, LedgerEntry, Role, State
 from tests.aftersales.factories import file_request
+from tests.workers import Worker, redis_url, wait_until, worker_database_url
 
-ROOT = Path(__file__).resolve().parents[2]
-CELERY = Path(sys.executable).with_name("celery")
 REDIS_DB = 9  # a database of its own: flushed before and after
-WORKER_START_TIMEOUT = 45
 END_TO_END_TIMEOUT = 30
-
-
-def dedicated_redis_url() -> str:
-    parts = urlsplit(os.environ["REDIS_URL"])
-    return urlunsplit(parts._replace(path=f"/{REDIS_DB}"))
-
-
-def worker_database_url() -> str:
-    """The database pytest-django created, as the worker process must reach it."""
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db.get("PASSWORD"):
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    host = db.get("HOST") or "127.0.0.1"
-    port = f":{db['PORT']}" if db.get("PORT") else ""
-    at = "@" if credentials else ""
-    return f"postgres://{credentials}{at}{host}{port}/{db['NAME']}"
-
-
-class Worker:
-    """A ``celery worker`` subprocess whose output is collected line by line."""
-
-    def __init__(self, env: dict[str, str]):
-        self.lines: list[str] = []
-        self.process = subprocess.Popen(
-            [
-                str(CELERY),
-                "-A",
-                "config",
-                "worker",
-                "--pool=solo",
-                "--concurrency=1",
-                "--loglevel=INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                f"--hostname=aftersales-sweep-test-{os.getpid()}@%h",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        for line in self.process.stdout:
-            self.lines.append(line.rstrip("\n"))
-
-    @property
-    def output(self) -> str:
-        return "\n".join(self.lines)
-
-    def wait_until(self, predicate, timeout: float, what: str) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if predicate():
-                return
-            if self.process.poll() is not None:
-                pytest.fail(f"the worker exited ({self.process.returncode}):\n{self.output}")
-            time.sleep(0.25)
-        pytest.fail(
-            f"timed out after {timeout} s waiting for {what}; worker output:\n{self.output}"
-        )
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()  # warm shutdown: a task in hand is finished and acked
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self.reader.join(timeout=5)
 
 
 @pytest.mark.postgres
@@ -119,7 +34,7 @@ def test_overdue_refund_is_approved_and_paid_out_by_a_real_worker(buyer, shop, s
     AfterSalesRequest.objects.filter(pk=request.pk).update(
         due_at=timezone.now() - timedelta(minutes=1)
     )
-    broker_url = dedicated_redis_url()
+    broker_url = redis_url(REDIS_DB)
     broker = redis.Redis.from_url(broker_url, socket_timeout=5)
     broker.flushdb()
     env = {
@@ -131,10 +46,8 @@ def test_overdue_refund_is_approved_and_paid_out_by_a_real_worker(buyer, shop, s
         "PYTHONUNBUFFERED": "1",
     }
     saved = {key: getattr(app.conf, key) for key in ("task_always_eager", "broker_url")}
-    worker = Worker(env)
+    worker = Worker(env, name="aftersales-sweep-test")
     try:
-        worker.wait_until(lambda: " ready." in worker.output, WORKER_START_TIMEOUT, "the worker")
-
         # when: the periodic task is sent through Redis, as beat sends it every minute
         app.conf.task_always_eager = False
         app.conf.broker_url = broker_url
@@ -152,8 +65,11 @@ def test_overdue_refund_is_approved_and_paid_out_by_a_real_worker(buyer, shop, s
                 and entries[0].status == LedgerEntry.Status.PAID
             )
 
-        worker.wait_until(
-            refunded_and_paid, END_TO_END_TIMEOUT, "the refund to be approved and paid out"
+        wait_until(
+            refunded_and_paid,
+            END_TO_END_TIMEOUT,
+            "the refund to be approved and paid out",
+            output=worker.tail,
         )
         request = AfterSalesRequest.objects.get(pk=request.pk)
         event = request.events.last()
@@ -163,13 +79,14 @@ def test_overdue_refund_is_approved_and_paid_out_by_a_real_worker(buyer, shop, s
         assert entry.amount == request.refund_amount
         assert entry.attempts == 1
         assert entry.gateway_reference == f"SIM-{entry.idempotency_key}"
-        worker.wait_until(
+        wait_until(
             lambda: (
                 "aftersales.tasks.pay_out" in worker.output
                 and "aftersales.sweep.sweep_deadlines" in worker.output
             ),
             10,
             "the worker to log both tasks",
+            output=worker.tail,
         )
     finally:
         worker.stop()

@@ -35,6 +35,7 @@ from aftersales.models import (
     Role,
     State,
 )
+from tests import workers
 from tests.aftersales.factories import file_request
 from tests.chaos import services
 from tests.chaos.gateway import calls
@@ -53,17 +54,17 @@ class Chaos:
         self.mail_dir = folder / "mail"
         self.mail_dir.mkdir()
         self.gateway_log = folder / "gateway.log"
-        self.workers: list[services.Worker] = []
+        self.workers: list[workers.Worker] = []
         self.beat: services.Beat | None = None
 
-    def start_worker(self, **env: str) -> services.Worker:
-        worker = services.Worker(
+    def start_worker(self, **env: str) -> workers.Worker:
+        worker = workers.Worker(
             {
                 **os.environ,
                 "DJANGO_SETTINGS_MODULE": "tests.chaos.settings",
                 "CELERY_EAGER": "0",
                 "REDIS_URL": self.broker_url,
-                "DATABASE_URL": services.worker_database_url(),
+                "DATABASE_URL": workers.worker_database_url(),
                 "CHAOS_MAIL_DIR": str(self.mail_dir),
                 "CHAOS_GATEWAY_LOG": str(self.gateway_log),
                 "PYTHONUNBUFFERED": "1",
@@ -199,7 +200,7 @@ def test_a_worker_killed_in_the_middle_of_a_batch_of_payouts(buyer, shop, seller
 
     # when: the sweep refunds them all in one batch, and the worker is killed while paying
     # them out, after the gateway took the fourth payment and before it answered
-    services.wait_until(
+    workers.wait_until(
         lambda: len(calls(chaos.gateway_log)) >= 4, 60, "payouts", output=chaos.output
     )
     first.kill()
@@ -215,9 +216,9 @@ def test_a_worker_killed_in_the_middle_of_a_batch_of_payouts(buyer, shop, seller
 
     # then: everything is paid, and the killed worker's batch, delivered again by Redis, pays
     # nothing twice
-    services.wait_until(lambda: all_done(ids), RECOVERY_TIMEOUT, "recovery", output=chaos.output)
+    workers.wait_until(lambda: all_done(ids), RECOVERY_TIMEOUT, "recovery", output=chaos.output)
     recovered = time.monotonic() - restarted
-    services.wait_until(
+    workers.wait_until(
         lambda: f"pay_out_many[{batch}] succeeded" in second.output,
         RECOVERY_TIMEOUT,
         "the killed worker's batch to be delivered again",
@@ -238,7 +239,7 @@ def test_a_worker_killed_in_the_middle_of_a_sweep(buyer, shop, seller, chaos):
         chaos.start_beat()
 
         # when: the worker is killed after some batches committed, in the middle of another
-        services.wait_until(lambda: system_events() >= 8, 60, "a batch", output=chaos.output)
+        workers.wait_until(lambda: system_events() >= 8, 60, "a batch", output=chaos.output)
         first.kill()
         assert 8 <= system_events() < len(ids)
 
@@ -246,7 +247,7 @@ def test_a_worker_killed_in_the_middle_of_a_sweep(buyer, shop, seller, chaos):
         chaos.start_worker(CHAOS_SWEEP_BATCH_SIZE="8")
 
         # then: the next sweeps apply the rest, each once
-        services.wait_until(
+        workers.wait_until(
             lambda: all_done(ids),
             RECOVERY_TIMEOUT,
             "recovery",
@@ -268,14 +269,14 @@ def test_redis_restarted_empty_in_the_middle_of_a_sweep(buyer, shop, seller, cha
 
             # when: Redis dies in the middle of the sweep and comes back empty: the sweep's own
             # message, the payouts and e-mails queued so far and those sent meanwhile are gone
-            services.wait_until(lambda: system_events() >= 6, 60, "a batch", output=chaos.output)
+            workers.wait_until(lambda: system_events() >= 6, 60, "a batch", output=chaos.output)
             private_redis.kill()
             time.sleep(1.5)
             private_redis.start()
             assert system_events() < len(ids)
 
             # then: the next sweeps and the passes for lost payouts and e-mails make it up
-            services.wait_until(
+            workers.wait_until(
                 lambda: all_done(ids),
                 RECOVERY_TIMEOUT,
                 "recovery",
