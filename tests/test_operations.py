@@ -21,12 +21,8 @@ from aftersales.models import AfterSalesRequest, Kind, LedgerEntry, State
 from aftersales.payments import SimulatedGateway, pay_out
 from aftersales.sweep import sweep
 from tests.aftersales.factories import file_request, request_in
-from tests.aftersales.test_worker_integration import (
-    END_TO_END_TIMEOUT,
-    WORKER_START_TIMEOUT,
-    Worker,
-    worker_database_url,
-)
+from tests.aftersales.test_worker_integration import END_TO_END_TIMEOUT
+from tests.workers import Worker, redis_url, wait_until, worker_database_url
 
 ROOT = Path(__file__).resolve().parents[1]
 REDIS_DB = 13  # a database of its own for the real-worker test: flushed before and after
@@ -256,21 +252,22 @@ def test_a_real_workers_sweep_and_payout_reach_the_scrape(item, tmp_path, monkey
             "PYTHONUNBUFFERED": "1",
             "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
             "WORKER_METRICS_PORT": str(port),
-        }
+        },
+        name="metrics-test",
     )
     saved = {key: getattr(app.conf, key) for key in ("task_always_eager", "broker_url")}
     try:
-        worker.wait_until(lambda: " ready." in worker.output, WORKER_START_TIMEOUT, "the worker")
         app.conf.task_always_eager = False
         app.conf.broker_url = broker_url
         with app.connection_for_write(broker_url) as broker_connection:
             sweep_deadlines.apply_async(connection=broker_connection)
-        worker.wait_until(
+        wait_until(
             lambda: LedgerEntry.objects.filter(
                 request=request, status=LedgerEntry.Status.PAID
             ).exists(),
             END_TO_END_TIMEOUT,
             "the refund to be paid",
+            output=worker.tail,
         )
 
         # the web process's scrape, sharing the folder (one machine, as `make run`)
@@ -292,13 +289,6 @@ def test_a_real_workers_sweep_and_payout_reach_the_scrape(item, tmp_path, monkey
         assert value(counted, "aftersales_payout_duration_seconds_count") == 1
     assert value(seen, "aftersales_payouts_pending") == 0
     assert ("aftersales_payouts_pending", ()) not in own  # gauges come from the web's scrape
-
-
-def redis_url(db: int) -> str:
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(os.environ["REDIS_URL"])
-    return urlunsplit(parts._replace(path=f"/{db}"))
 
 
 @pytest.mark.django_db
