@@ -150,7 +150,7 @@ class Server:
                     return self
             except OSError:
                 time.sleep(0.2)
-        self.__exit__()
+        self.__exit__(TimeoutError, None, None)  # keeps the log
         sys.exit(f"gunicorn did not answer; see {self.log}")
 
     def wait_idle(self, timeout: float = 600) -> float:
@@ -191,6 +191,8 @@ class Server:
             self.process.terminate()  # only the process this script started
             self.process.wait(timeout=30)
             self.process = None
+        if not any(exc):
+            self.log.unlink(missing_ok=True)  # kept when something went wrong
 
 
 # --- a minimal browser -----------------------------------------------------------------------
