@@ -88,18 +88,22 @@ def setup_django(database_url: str, redis_url: str = DEFAULT_REDIS_URL) -> None:
 
 
 def purge_celery_queue(redis_url: str) -> int:
-    """Drop the tasks the served app queued (nobody runs a worker during a bench)."""
+    """Drop the tasks the served app queued (nobody runs a worker during a bench): the queue
+    ``bench.settings`` sends them to, no other."""
     import redis
+    from django.conf import settings
 
+    queue = settings.BENCH_QUEUE
     client = redis.Redis.from_url(redis_url)
-    queued = client.llen("celery")
-    client.delete("celery")
+    queued = client.llen(queue)
+    client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
     return queued
 
 
 def machine_load() -> str:
-    """``uptime``'s load averages, to print next to every figure."""
-    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    """``uptime`` (UTC clock, load averages), to print next to every figure."""
+    env = {**os.environ, "TZ": "UTC"}  # Django sets TZ to Beijing time in this process
+    return subprocess.run(["uptime"], capture_output=True, text=True, env=env).stdout.strip()
 
 
 # --- the app, served as in production --------------------------------------------------------
@@ -146,14 +150,49 @@ class Server:
                     return self
             except OSError:
                 time.sleep(0.2)
-        self.__exit__()
+        self.__exit__(TimeoutError, None, None)  # keeps the log
         sys.exit(f"gunicorn did not answer; see {self.log}")
+
+    def wait_idle(self, timeout: float = 600) -> float:
+        """Wait until no worker still serves a request a client gave up on (wrk stops with
+        requests in flight; a slow page would eat into the next measurement): the workers use
+        no CPU and the database runs none of their queries, for half a second. Seconds waited.
+        """
+        import psycopg
+
+        started = time.monotonic()
+        with psycopg.connect(self.env["DATABASE_URL"], autocommit=True) as conn:
+            while time.monotonic() - started < timeout:
+                before = self._worker_ticks()
+                time.sleep(0.5)
+                busy = conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND state <> 'idle' AND pid <> pg_backend_pid()"
+                ).fetchone()[0]
+                if not busy and self._worker_ticks() - before <= 2:
+                    break
+        return time.monotonic() - started
+
+    def _worker_ticks(self) -> int:
+        """CPU clock ticks used so far by the gunicorn master's children (the workers)."""
+        pid = self.process.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        ticks = 0
+        for child in children:
+            try:
+                fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+            except FileNotFoundError:  # a worker just replaced
+                continue
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks
 
     def __exit__(self, *exc) -> None:
         if self.process is not None:
             self.process.terminate()  # only the process this script started
             self.process.wait(timeout=30)
             self.process = None
+        if not any(exc):
+            self.log.unlink(missing_ok=True)  # kept when something went wrong
 
 
 # --- a minimal browser -----------------------------------------------------------------------

@@ -6,8 +6,9 @@
 Each list page of ``bench/pages.py`` is loaded in-process as its user (Django's test client,
 production settings); every SELECT it sends is captured with ``CaptureQueriesContext`` and
 run again under ``EXPLAIN (ANALYZE, BUFFERS)``. Per page it prints how many queries there
-were, their total execution time, and the ``--top`` slowest with their SQL and plan: the
-queries an index or a stored summary should change, and the proof that it did.
+were, their total execution time, and the ``--top`` slowest (those over ``--min-ms``; always
+the slowest) with their SQL and plan: the queries an index or a stored summary should change,
+and the proof that it did.
 ``--markdown`` prints collapsible ``<details>`` blocks for bench/README.md.
 """
 
@@ -21,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import ensure_database, setup_django  # noqa: E402
 
 EXECUTION = re.compile(r"Execution Time: ([\d.]+) ms")
+CURSOR = re.compile(r"^DECLARE \S+ .*?CURSOR .*?FOR ", re.IGNORECASE)
 
 
 def explain(sql: str) -> tuple[float, str]:
@@ -36,6 +38,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""), metavar="URL")
     parser.add_argument("--top", type=int, default=3, help="slowest queries shown per page (3)")
+    parser.add_argument(
+        "--min-ms", type=float, default=1.0, help="beyond the slowest, skip faster ones (1 ms)"
+    )
     parser.add_argument("--only", default="", help="only pages whose label contains this")
     parser.add_argument("--markdown", action="store_true", help="<details> blocks for a README")
     args = parser.parse_args()
@@ -55,18 +60,21 @@ def main() -> None:
             continue
         path = path.format(**ids)
         _, captured = capture(who, path)
-        selects = [q["sql"] for q in captured if q["sql"].lstrip().upper().startswith("SELECT")]
+        # A streamed queryset (``.iterator()``) arrives as DECLARE … CURSOR … FOR SELECT.
+        statements = [CURSOR.sub("", q["sql"].lstrip()) for q in captured]
+        selects = [sql for sql in statements if sql.upper().startswith("SELECT")]
         plans = sorted((explain(sql) + (sql,) for sql in selects), reverse=True)
         total = sum(ms for ms, _, _ in plans)
+        shown = plans[:1] + [plan for plan in plans[1 : args.top] if plan[0] >= args.min_ms]
         title = (
             f"{label} — {path} — {len(captured)} queries, {total:.1f} ms executing the "
-            f"{len(selects)} SELECTs; the {min(args.top, len(plans))} slowest"
+            f"{len(selects)} SELECTs; the {len(shown)} slowest"
         )
         if args.markdown:
             print(f"<details><summary>{title}</summary>\n")
         else:
             print(f"\n=== {title}")
-        for ms, plan, sql in plans[: args.top]:
+        for ms, plan, sql in shown:
             if args.markdown:
                 print(f"**{ms:.1f} ms**\n\n```sql\n{sql}\n```\n\n```\n{plan}\n```\n")
             else:

@@ -18,8 +18,9 @@ the page, as a browser does. It prints lifecycles/s, HTTP requests/s, each step'
 share of the time spent on pages after a redirect, and the ratio to ``/bench/ping/`` (the
 trivial signed-in page) measured with ``wrk`` before and after, in the same run.
 
-The lifecycles stay in the database (refunded requests in the busy shop); the notification
-and payout tasks they queue are dropped from the bench Redis DB afterwards (no worker runs).
+Afterwards the lifecycles' rows are deleted (``--keep`` leaves them), so the database keeps
+the size it was built at, and the notification and payout tasks they queued are dropped from
+the bench Redis DB (no worker runs during a bench).
 """
 
 import argparse
@@ -104,6 +105,20 @@ def prepare(clients: int, items_each: int) -> list[dict]:
             {"buyer": buyer.username, "agent": agent.username, "items": [i.pk for i in items]}
         )
     return people
+
+
+def clean_up() -> int:
+    """Remove what lifecycle runs left: their orders (numbered ``LC…``), items, requests and
+    all that hangs off them, so the database keeps the size it was built at."""
+    from aftersales.models import AfterSalesRequest, LedgerEntry
+    from orders.models import Order
+
+    orders = Order.objects.filter(number__startswith="LC")
+    requests = AfterSalesRequest.objects.filter(order__in=orders)
+    LedgerEntry.objects.filter(request__in=requests).delete()  # the ledger protects requests
+    removed = requests.delete()[1].get("aftersales.AfterSalesRequest", 0)
+    orders.delete()
+    return removed
 
 
 def lifecycle(buyer: Browser, seller: Browser, item: int, timings: dict) -> int:
@@ -255,12 +270,15 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=0, help="items per client (default: enough)")
     parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
     parser.add_argument("--json", metavar="FILE", help="save the results here")
+    parser.add_argument("--keep", action="store_true", help="leave the lifecycles' rows")
     args = parser.parse_args()
     if not args.database_url:
         parser.error("give --database-url (or DATABASE_URL)")
 
     ensure_database(args.database_url)
     setup_django(args.database_url, args.redis_url)
+    if removed := clean_up():
+        print(f"removed {removed} requests an earlier run left")
     people = prepare(args.clients, args.items or args.duration * 8)
     load_before = machine_load()
     print(f"{database_name(args.database_url)}, {args.clients} clients; load: {load_before}")
@@ -269,6 +287,7 @@ def main() -> None:
         probe.login("buyer")
 
         def ping() -> float:
+            server.wait_idle()
             cookie = probe.cookie_header()
             return wrk(f"{server.base}/bench/ping/", cookie=cookie, seconds=args.ping_seconds)[
                 "rps"
@@ -281,6 +300,8 @@ def main() -> None:
     summary = report(result, (before + after) / 2)
     check(result["ids"])
     print(f"queued tasks dropped from Redis: {purge_celery_queue(args.redis_url)}")
+    if not args.keep:
+        print(f"removed the {clean_up()} requests of this run (--keep leaves them)")
     print(f"load: {machine_load()}")
     if args.json:
         summary.update(

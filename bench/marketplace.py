@@ -242,6 +242,7 @@ class Marketplace:
 
         item = self.order(buyer=buyer, shop=shop["id"], filed=filed, shipped=shipped)
         actions = [step.action for step in history.steps]
+        shipped_back = kind != "refund_only"  # approving it names where the goods go
         refund = Decimal("0.00")
         if kind in ("refund_only", "return_refund"):
             refund = item["amount_paid"] / (2 if "accept_proposal" in actions else 1)
@@ -256,7 +257,7 @@ class Marketplace:
             "refund_amount": refund.quantize(CENT),
             "description": "收到的商品有问题，申请售后。",
             "created_at": filed,
-            "return_address": shop["address"] if "approve" in actions else "",
+            "return_address": shop["address"] if "approve" in actions and shipped_back else "",
         }
         derive(row, history, times, probe)
         row["id"] = request = self.add(AfterSalesRequest, **row)
@@ -333,7 +334,10 @@ class Marketplace:
                 version=1,
                 proposed_by_id=seller,
                 kind="refund_only",
-                refund_amount=(row["refund_amount"] / 2).quantize(CENT),
+                # Half of what was paid: the amount the request carries once it is accepted.
+                refund_amount=row["refund_amount"]
+                if after == "accept_proposal"
+                else (row["refund_amount"] / 2).quantize(CENT),
                 note="部分退款，商品不用寄回。",
                 status=PROPOSAL_STATUS.get(after, Proposal.Status.PENDING),
                 created_at=at,

@@ -21,6 +21,7 @@ saved ``--json`` result instead (e.g. before and after a change).
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -41,6 +42,7 @@ from bench.common import (  # noqa: E402
 
 PING = "/bench/ping/"
 PING_EVERY = 4  # pages between two measurements of the ping
+MAX_SECONDS = 120  # the longest run a slow page gets
 # (label, who, path); {…} are ids picked from the database by pick_ids().
 PAGES = [
     ("buyer: my orders", "buyer", "/"),
@@ -127,19 +129,26 @@ def measure(database_url: str, *, seconds: float, clients: int, only: str) -> di
         browsers = {who: Browser(server.base) for who in ("buyer", "seller", "staff")}
         for who, browser in browsers.items():
             browser.login(who, admin=who == "staff")
+        alone = {}  # one request's time, alone on the server
         for label, who, path in [("ping", "buyer", PING), *pages]:
             answer = browsers[who].get(path)
             if answer.status != 200:
                 sys.exit(f"{label}: {path} answers HTTP {answer.status} over HTTP")
+            alone[label] = answer.seconds
 
-        def load(who: str, path: str) -> dict:
+        def load(who: str, path: str, length: int = seconds) -> dict:
+            server.wait_idle()
             cookie = browsers[who].cookie_header()
-            return wrk(server.base + path, cookie=cookie, seconds=seconds, clients=clients)
+            report = wrk(server.base + path, cookie=cookie, seconds=length, clients=clients)
+            return {**report, "run_seconds": length}
 
         pings, rows = [load("buyer", PING)], {}
         for index, (label, who, path) in enumerate(pages):
             print(f"  {label} …", flush=True)
-            rows[label] = {"path": path, "who": who, "queries": queries[label], **load(who, path)}
+            # A page that takes seconds gets a longer run, so that some requests complete.
+            length = max(seconds, min(MAX_SECONDS, math.ceil(15 * alone[label])))
+            rows[label] = {"path": path, "who": who, "queries": queries[label]}
+            rows[label].update(alone_ms=alone[label] * 1e3, **load(who, path, length))
             rows[label]["ping_index"] = len(pings) - 1
             if (index + 1) % PING_EVERY == 0 or index + 1 == len(pages):
                 pings.append(load("buyer", PING))
@@ -160,17 +169,18 @@ def measure(database_url: str, *, seconds: float, clients: int, only: str) -> di
 
 
 HEADER = (
-    f"{'page':<30} {'path':<38} {'req/s':>7} {'×ping':>6} {'p50 ms':>8} {'p95 ms':>8} "
-    f"{'p99 ms':>8} {'queries':>7}"
+    f"{'page':<28} {'path':<34} {'req/s':>6} {'×ping':>5} {'p50 ms':>7} {'p95 ms':>7} "
+    f"{'p99 ms':>7} {'queries':>7} {'alone ms':>8} {'run s':>5}"
 )
 
 
 def show(label: str, path: str, row: dict, queries: int | None, ping: float) -> None:
     errors = row["socket_errors"] + row["bad_status"]
     print(
-        f"{label:<30} {path[:38]:<38} {row['rps']:>7.1f} {row['rps'] / ping:>6.2f} "
-        f"{row['p50_ms']:>8.1f} {row['p95_ms']:>8.1f} {row['p99_ms']:>8.1f} "
-        f"{'' if queries is None else queries:>7}" + (f"  ({errors} errors)" if errors else "")
+        f"{label[:28]:<28} {path[:34]:<34} {row['rps']:>6.1f} {row['rps'] / max(ping, 1e-9):>5.2f} "
+        f"{row['p50_ms']:>7.0f} {row['p95_ms']:>7.0f} {row['p99_ms']:>7.0f} "
+        f"{'' if queries is None else queries:>7} {row.get('alone_ms', 0):>8.0f} "
+        f"{row['run_seconds']:>5}" + (f"  ({errors} errors)" if errors else "")
     )
 
 
@@ -184,7 +194,7 @@ def compare(here: dict, there: dict) -> None:
     )
     print(f"ping: {here['ping_rps']:.1f} / {there['ping_rps']:.1f} requests/s")
     print(
-        f"{'page':<30} {'req/s':>15} {'raw':>5} {'×ping':>11} {'ratio':>6} {'p95 ms':>15} "
+        f"{'page':<30} {'req/s':>14} {'raw':>5} {'×ping':>10} {'ratio':>6} {'p95 ms':>14} "
         f"{'queries':>9}"
     )
     for label, row in here["pages"].items():
@@ -228,7 +238,8 @@ def main() -> None:
     setup_django(args.database_url)
     here = measure(args.database_url, seconds=args.duration, clients=args.clients, only=args.only)
     if args.json:
-        Path(args.json).write_text(json.dumps(here, indent=2, ensure_ascii=False))
+        saved = {**here, "compared_with": there} if there is not None else here
+        Path(args.json).write_text(json.dumps(saved, indent=2, ensure_ascii=False))
     if there is not None:
         compare(here, there)
 

@@ -7,3 +7,8 @@ middleware, session and authentication every real page does, without adding a vi
 from config.settings.production import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"
+
+# No worker runs during a bench: the tasks the served app queues go to a queue of their own,
+# which the scripts empty afterwards, never to a queue a real worker on the same Redis reads.
+BENCH_QUEUE = "bench-dropped"
+CELERY_TASK_DEFAULT_QUEUE = BENCH_QUEUE

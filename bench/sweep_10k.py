@@ -202,10 +202,11 @@ def main() -> None:
     args = parser.parse_args()
 
     ensure_database()
+    from bench.common import machine_load, pgbench_tpcb
+
+    print(f"load: {machine_load()}")
     tps = None
     if SQLITE_FILE is None and not args.no_pgbench:
-        from bench.common import pgbench_tpcb
-
         tps = pgbench_tpcb(os.environ["DATABASE_URL"], seconds=args.pgbench_seconds)
         print(f"pgbench TPC-B (scale 10, 8 clients, {args.pgbench_seconds} s): {tps:.0f} TPS")
     import django
@@ -278,6 +279,7 @@ def main() -> None:
         f"gateway calls: {len(SimulatedGateway.calls)}"
     )
     print("states after:     " + ", ".join(f"{k} {v}" for k, v in sorted(states.items())))
+    print(f"load: {machine_load()}")
 
     if not args.keep:
         empty_tables()
