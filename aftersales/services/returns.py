@@ -17,7 +17,7 @@ from ..models import ZERO, Action, AfterSalesRequest, Role, Shipment, State
 from . import ledger
 from .core import Change, advance, check_may, lock, write
 from .parcels import add_shipment, checked_tracking
-from .seller_review import check_refusal
+from .seller_review import check_refusal, refuse
 
 
 @transaction.atomic
@@ -137,21 +137,10 @@ def fail_inspection(
     now: datetime | None = None,
 ) -> AfterSalesRequest:
     """质检不通过: needs a reason and photos, and hands the request back to the buyer."""
-    now = now or timezone.now()
     check_refusal(reason, explanation, _("Explain why the goods failed inspection."))
     if not files:
         raise InvalidInput(_("Add at least one photo showing why the goods failed inspection."))
-    request = lock(request)
-    role = check_may(actor, Action.FAIL_INSPECTION, request)
-    change = advance(
-        request,
-        Action.FAIL_INSPECTION,
-        role=role,
-        actor=actor,
-        now=now,
-        refusal=reason,
-        note=explanation,
-        files=files,
-    )
-    write(change)
-    return request
+    return refuse(
+        request, Action.FAIL_INSPECTION, actor=actor, reason=reason, explanation=explanation,
+        files=files, now=now,
+    )  # fmt: skip

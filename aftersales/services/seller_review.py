@@ -152,21 +152,40 @@ def reject_request(
     now: datetime | None = None,
 ) -> AfterSalesRequest:
     """拒绝: a reason from the list and an explanation the buyer (and later the platform) reads."""
-    now = now or timezone.now()
     check_refusal(reason, explanation, _("Explain to the buyer why you reject the request."))
-    request = lock(request)
-    role = check_may(actor, Action.REJECT, request)
-    change = advance(
-        request,
-        Action.REJECT,
-        role=role,
-        actor=actor,
+    return refuse(
+        request, Action.REJECT, actor=actor, reason=reason, explanation=explanation, files=files,
         now=now,
-        refusal=reason,
-        note=explanation,
-        files=files,
+    )  # fmt: skip
+
+
+def refuse(
+    request: AfterSalesRequest,
+    action: str,
+    *,
+    actor: Actor,
+    reason: str,
+    explanation: str,
+    files: Sequence[PreparedFile],
+    now: datetime | None,
+) -> AfterSalesRequest:
+    """The seller's refusal (a rejection or a failed inspection), checked by the caller: the
+    transition with its reason, explanation and photos on the event."""
+    now = now or timezone.now()
+    request = lock(request)
+    role = check_may(actor, action, request)
+    write(
+        advance(
+            request,
+            action,
+            role=role,
+            actor=actor,
+            now=now,
+            refusal=reason,
+            note=explanation,
+            files=files,
+        )  # fmt: skip
     )
-    write(change)
     return request
 
 
