@@ -6,7 +6,7 @@ A request outside these querysets does not exist for that actor: views turn it i
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, F, IntegerField, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models import Count, F, IntegerField, Max, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from orders.models import Order, OrderItem
@@ -120,6 +120,14 @@ def seller_dashboard_counts(shop_ids: Sequence[int], *, now: datetime) -> dict[s
         ),
         overdue=Count("pk", filter=seller_turn & Q(due_at__lte=now)),
     )
+
+
+def shops_changed_at(shop_ids: Sequence[int]) -> datetime | None:
+    """When any of the shops' requests last changed (filed, moved, re-dated), from the
+    ``request_shop_changed`` index alone: what the seller center's rendering of its queue is
+    cached under, so the cache never serves a queue older than its last change."""
+    requests = _in_shops(AfterSalesRequest.objects.all(), shop_ids)
+    return requests.aggregate(at=Max("updated_at"))["at"]
 
 
 def seller_queue(

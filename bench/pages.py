@@ -45,6 +45,7 @@ PING_EVERY = 4  # pages between two measurements of the ping
 MAX_SECONDS = 120  # the longest run a slow page gets
 # (label, who, path); {…} are ids picked from the database by pick_ids().
 PAGES = [
+    ("frame: empty page, site header", "buyer", "/bench/frame/"),
     ("buyer: my orders", "buyer", "/"),
     ("buyer: my requests", "buyer", "/requests/"),
     ("buyer: request page", "buyer", "/requests/{buyer_request}/"),
@@ -59,7 +60,7 @@ PAGES = [
     ("shop page (busy shop)", "buyer", "/shops/{shop}/"),
 ]
 DETAIL_PAGES = {"buyer: request page", "seller: request page", "staff: dispute page"}
-LIST_PAGES = [page for page in PAGES if page[0] not in DETAIL_PAGES]
+LIST_PAGES = [page for page in PAGES if page[0] not in DETAIL_PAGES and "frame" not in page[0]]
 
 
 def pick_ids() -> dict[str, int]:

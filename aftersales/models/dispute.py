@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .request import AfterSalesRequest
-from .vocabulary import Role
+from .vocabulary import LabelledChoices, Role
 
 
-class Dispute(models.Model):
+class Dispute(LabelledChoices, models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("waiting for a ruling")
         RULED = "ruled", _("ruled")
@@ -110,7 +110,7 @@ class Dispute(models.Model):
         )
 
 
-class Ruling(models.Model):
+class Ruling(LabelledChoices, models.Model):
     class Outcome(models.TextChoices):
         REFUND = "refund", _("Refund (full or partial), the buyer keeps the goods")
         RETURN_AND_REFUND = "return_and_refund", _("Return the goods, then refund")

@@ -7,9 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from orders.models import Order, OrderItem
 
 from .request import AfterSalesRequest
+from .vocabulary import LabelledChoices
 
 
-class LedgerEntry(models.Model):
+class LedgerEntry(LabelledChoices, models.Model):
     """One money movement. The idempotency key makes each one happen once, whatever retries."""
 
     class Type(models.TextChoices):

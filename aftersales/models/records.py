@@ -8,10 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .request import ZERO, AfterSalesRequest
-from .vocabulary import Action, Carrier, Kind, RejectionReason, Role, State
+from .vocabulary import Action, Carrier, Kind, LabelledChoices, RejectionReason, Role, State
 
 
-class RequestEvent(models.Model):
+class RequestEvent(LabelledChoices, models.Model):
     """Append-only log of every transition: who did what, from which state to which."""
 
     request = models.ForeignKey(
@@ -148,7 +148,7 @@ class Evidence(models.Model):
         return self.original_name
 
 
-class Shipment(models.Model):
+class Shipment(LabelledChoices, models.Model):
     class Purpose(models.TextChoices):
         RETURN = "return", _("return to the seller")
         REPLACEMENT = "replacement", _("replacement to the buyer")
@@ -193,7 +193,7 @@ class Shipment(models.Model):
         return f"{self.get_carrier_display()} {self.tracking_number}"
 
 
-class Proposal(models.Model):
+class Proposal(LabelledChoices, models.Model):
     """A seller's counter-offer (协商方案). Versioned: each new offer is a new row."""
 
     class Status(models.TextChoices):
@@ -292,7 +292,7 @@ class PendingUpload(models.Model):
         return self.original_name
 
 
-class Notification(models.Model):
+class Notification(LabelledChoices, models.Model):
     """An entry in a user's notification centre (消息中心).
 
     The text is not stored: it is rendered from the request and event in the reader's

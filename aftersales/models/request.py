@@ -23,6 +23,7 @@ from .vocabulary import (
     Action,
     CloseReason,
     Kind,
+    LabelledChoices,
     Reason,
     Role,
     State,
@@ -57,7 +58,7 @@ def seller_pays_return_shipping(reason: str, shop: Shop) -> bool:
     return not Reason(reason).is_no_reason or shop.pays_no_reason_return_shipping
 
 
-class AfterSalesRequest(FSMModelMixin, models.Model):
+class AfterSalesRequest(LabelledChoices, FSMModelMixin, models.Model):
     order_item = models.ForeignKey(
         OrderItem,
         verbose_name=_("order item"),
@@ -138,6 +139,8 @@ class AfterSalesRequest(FSMModelMixin, models.Model):
             ),
             # the deadline sweep
             models.Index(fields=["due_at"], condition=Q(due_at__isnull=False), name="request_due"),
+            # when a shop's requests last changed: the key of the seller center's cached queue
+            models.Index(fields=["shop", "-updated_at"], name="request_shop_changed"),
         ]
         constraints = [
             # One open request per order item (SPEC §5), enforced by the database.

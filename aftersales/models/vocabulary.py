@@ -4,7 +4,10 @@ Each is one ``TextChoices`` with translated labels, used alike by the models, th
 the stored events, the pages and the deadline sweep.
 """
 
+from functools import cache
+
 from django.db import models
+from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 
 
@@ -174,3 +177,19 @@ class Carrier(models.TextChoices):
     YTO = "yto", _("YTO Express")
     STO = "sto", _("STO Express")
     YUNDA = "yunda", _("Yunda Express")
+
+
+class LabelledChoices:
+    """A model mixin: ``get_<field>_display()`` looks the label up in a table built once per
+    field, where Django's own rebuilds a hashable copy of every choice on each call (a queue
+    page of 25 rows spent a third of its time there). Labels stay lazy, so each call still
+    answers in the current language."""
+
+    def _get_FIELD_display(self, field) -> str:
+        value = getattr(self, field.attname)
+        return force_str(_labels(field).get(value, value), strings_only=True)
+
+
+@cache
+def _labels(field) -> dict:
+    return dict(field.flatchoices)

@@ -1567,9 +1567,12 @@ def add_requests(shop, n: int) -> None:
 
 
 # Measured: session, user, the member's shops (read once: the access check, the filter, the
-# heading and the header's "seller center" link), page count, the page's rows, counters, the
-# shops' stored scores and trend (``reviews.summary``), and the header's unread notifications.
-DASHBOARD_QUERIES = 8
+# heading and the header's "seller center" link), when the shops' requests last changed, page
+# count, the page's rows, counters, the shops' stored scores and trend (``reviews.summary``),
+# and the header's unread notifications.
+DASHBOARD_QUERIES = 9
+# Served from the cache: the same without the page count, the rows and the counters.
+CACHED_DASHBOARD_QUERIES = 6
 # Measured: session, user, the member's shops, the request (with its item, order and shop), the
 # timeline (evidence, events, messages, proposals, shipments), the buyer's history, the header's
 # unread count; for a new request the approve form's return addresses (the default for its
@@ -1593,6 +1596,39 @@ def test_dashboard_query_count_does_not_grow_with_the_queue(
     for query in ("state=submitted&page=2", "state=open&kind=exchange", "q=buyer"):
         with django_assert_max_num_queries(DASHBOARD_QUERIES):
             assert as_seller.get(f"/seller/?{query}").status_code == 200
+
+
+def test_dashboard_is_served_from_the_cache_until_a_request_changes(as_seller, shop, new_item):
+    summary.refresh(shop.pk)
+    waiting = file_request(new_item(), kind=Kind.REFUND_ONLY)
+    first = Page(as_seller.get("/seller/"))
+    # the same queue again: from the cache, without reading the rows or counting
+    assert count_queries(as_seller, "/seller/") == CACHED_DASHBOARD_QUERIES
+    assert Page(as_seller.get("/seller/")).rows == first.rows
+    # a buyer files a request: the next load shows it
+    filed = file_request(new_item(), kind=Kind.RETURN_REFUND)
+    rows = Page(as_seller.get("/seller/")).rows
+    assert len(rows) == 2 and any(f"#{filed.pk}" in row for row in rows)
+    # the seller acts on one: the queue shows its new state at once
+    services.approve_request(request=waiting, actor=waiting.shop.members.get().user)
+    assert not any(f"#{waiting.pk}" in row for row in Page(as_seller.get("/seller/")).rows)
+    refunded = Page(as_seller.get("/seller/?state=refunded")).rows
+    assert any(f"#{waiting.pk}" in row for row in refunded)
+
+
+def test_a_cached_queue_carries_each_members_own_csrf_token(seller, colleague, new_item):
+    request = file_request(new_item(), kind=Kind.REFUND_ONLY)
+    for member in (seller, colleague):  # the second is served the first's rendering
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(member)
+        page = client.get("/seller/").content.decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        response = client.post(
+            "/seller/bulk-approve/",
+            {"ids": [request.pk], "query": "", "csrfmiddlewaretoken": token},
+        )
+        assert response.status_code == 302  # accepted, not refused as a forgery
+    assert reload(request).state == State.REFUNDED
 
 
 def long_history(item, seller, messages: int) -> AfterSalesRequest:
