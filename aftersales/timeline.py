@@ -106,7 +106,7 @@ class Entry:
 
     @property
     def label(self) -> str:
-        return self.obj.get_action_display() if self.kind == "event" else ""
+        return self.obj.action_label if self.kind == "event" else ""
 
 
 def timeline(request: AfterSalesRequest) -> list[Entry]:

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .request import ZERO, AfterSalesRequest
-from .vocabulary import Action, Carrier, Kind, RejectionReason, Role, State
+from .vocabulary import Action, Carrier, Kind, RejectionReason, Role, ShipmentPurpose, State
 
 
 class RequestEvent(models.Model):
@@ -60,6 +60,15 @@ class RequestEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Request events are append-only.")
+
+    @property
+    def action_label(self) -> str:
+        """What happened, in the words of the request's kind ("sent the item for repair")."""
+        return self.request.words("action", self.action)
+
+    @property
+    def to_state_label(self) -> str:
+        return self.request.words("state", self.to_state)
 
 
 class Message(models.Model):
@@ -149,10 +158,7 @@ class Evidence(models.Model):
 
 
 class Shipment(models.Model):
-    class Purpose(models.TextChoices):
-        RETURN = "return", _("return to the seller")
-        REPLACEMENT = "replacement", _("replacement to the buyer")
-        REPAIRED = "repaired", _("repaired item to the buyer")
+    Purpose = ShipmentPurpose
 
     request = models.ForeignKey(
         AfterSalesRequest,
@@ -191,6 +197,10 @@ class Shipment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_carrier_display()} {self.tracking_number}"
+
+    @property
+    def purpose_label(self) -> str:
+        return self.request.words("purpose", self.purpose)
 
 
 class Proposal(models.Model):
