@@ -74,9 +74,7 @@ def quote(request, seller, fee="80.00"):
 
 
 def charges(request):
-    return list(
-        LedgerEntry.objects.filter(request=request).values_list("type", "amount", "status")
-    )
+    return list(LedgerEntry.objects.filter(request=request).values_list("type", "amount", "status"))
 
 
 def client_for(user) -> Client:

@@ -153,9 +153,7 @@ def test_an_item_past_every_window_says_why_and_offers_a_paid_repair(as_buyer, b
         "The after-sales window has passed; a repair is still possible, for a fee."
         in item_row(response, item).text
     )
-    assert item_row(response, item).links == [
-        ("Apply for after-sales", f"/items/{item.pk}/apply/")
-    ]
+    assert item_row(response, item).links == [("Apply for after-sales", f"/items/{item.pk}/apply/")]
     kinds = Page(as_buyer.get(f"/items/{item.pk}/apply/")).links
     assert ("Repair", "?kind=repair") in kinds
     assert not any("kind=return_refund" in href for _, href in kinds)
