@@ -24,6 +24,7 @@ from aftersales.models import (
 )
 from aftersales.payments import SimulatedGateway
 from aftersales.sweep import apply_due_action, sweep
+from aftersales.timeline import progress
 from orders.models import ReturnAddress
 from tests.aftersales.factories import TRACKING, file_request
 from tests.orders.factories import OrderItemFactory, ReturnAddressFactory
@@ -483,3 +484,15 @@ def test_repair_pages_and_notifications_speak_of_sending_for_repair(item, seller
     assert "Return shipping you paid" not in buyer_page
     assert "Repair address:" in seller_page and "Return address" not in seller_page
     assert "Waiting for the buyer to send the item for repair" in notes
+
+
+def test_the_stepper_of_a_paid_repair_has_the_quote_and_the_payment(paid_repair, seller):
+    quote(paid_repair, seller)
+    paid_repair.refresh_from_db()
+
+    assert [(s.label, s.status) for s in progress(paid_repair)][:4] == [
+        ("Request filed", "done"),
+        ("Seller quotes the fee", "done"),
+        ("Accept and pay", "current"),
+        ("Ship for repair", "todo"),
+    ]
