@@ -83,7 +83,9 @@ def _detail(
         # After the warranty the seller's offer is the quote of the repair fee.
         "proposal_form": form(
             "proposal_form",
-            "propose" in available and not aftersales.buyer_pays_repair(),
+            "propose" in available
+            and not aftersales.buyer_pays_repair()
+            and "quote_form" not in forms,
             ProposalForm,
         ),
         "quote_form": form(
