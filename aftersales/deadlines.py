@@ -32,6 +32,9 @@ def seller_response_limit(request: AfterSalesRequest) -> timedelta:
 def next_deadline(request: AfterSalesRequest, *, now: datetime) -> tuple[datetime | None, str]:
     """``(due_at, due_action)`` for the request's current state; ``(None, "")`` if none."""
     match request.state:
+        case State.SUBMITTED if request.buyer_pays_repair():
+            # Approving by itself would be a free repair: without a quote, nothing is owed.
+            return now + _limit("seller_quote_repair_fee"), Action.CLOSE_UNQUOTED
         case State.SUBMITTED:
             return now + seller_response_limit(request), Action.APPROVE
         case State.NEGOTIATING:
@@ -71,6 +74,10 @@ WHEN_DUE = {
     Action.CLOSE_FOR_TIMEOUT: (
         _("closed automatically"),
         _("Closed automatically in %(left)s if the buyer does not act."),
+    ),
+    Action.CLOSE_UNQUOTED: (
+        _("closed if no fee is quoted"),
+        _("Closed automatically in %(left)s if the seller quotes no fee; nothing is charged."),
     ),
     Action.REFUND_WITHOUT_RECEIPT: (
         _("refunded automatically"),

@@ -13,7 +13,16 @@ from orders.models import OrderItem, ReturnAddress
 
 from . import policy, uploads
 from .evidence import PHOTO, VIDEO, PreparedFile, prepare_each
-from .models import Carrier, Dispute, Kind, PendingUpload, Reason, RejectionReason
+from .models import (
+    AfterSalesRequest,
+    Carrier,
+    Dispute,
+    Kind,
+    PendingUpload,
+    Phrase,
+    Reason,
+    RejectionReason,
+)
 from .shipping import tracking_error
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -135,8 +144,17 @@ class RequestForm(EvidenceForm):
         self.item, self.kind = item, Kind(kind)
         reasons = policy.open_reasons(item, self.kind, now=now)
         self.fields["reason"].choices = [("", "—")] + [(r.value, r.label) for r in reasons]
+        # A repair after the warranty is paid for: the page says so, the guidance too.
+        self.paid_repair = self.kind == Kind.REPAIR and policy.out_of_warranty(item, now=now)
+        self.warranty_ends_at = policy.warranty_ends_at(item)
+        shop = item.order.shop
         self.guidance = [
-            (r.value, r.label, policy.guidance(r, kind=kind, shop=item.order.shop)) for r in reasons
+            (
+                r.value,
+                r.label,
+                policy.guidance(r, kind=kind, shop=shop, paid_repair=self.paid_repair),
+            )
+            for r in reasons
         ]
         quantity = self.fields["quantity"]
         quantity.max_value = standing.quantity_left
@@ -201,9 +219,11 @@ class ReturnShipmentForm(TrackingForm):
         **MONEY,
     )
 
-    def __init__(self, *args, seller_pays: bool, **kwargs):
+    def __init__(self, *args, aftersales: AfterSalesRequest, **kwargs):
         super().__init__(*args, **kwargs)
-        if not seller_pays:
+        if aftersales.seller_pays_return_shipping:
+            self.fields["shipping_fee"].label = aftersales.words("phrase", Phrase.SHIPPING_FEE)
+        else:
             del self.fields["shipping_fee"]
 
     def clean_shipping_fee(self):
@@ -259,8 +279,11 @@ class ApproveForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["return_address"]
         if Kind(aftersales.kind).needs_goods_back:
-            field.queryset = aftersales.shop.return_addresses.all()
-            field.initial = aftersales.shop.default_return_address
+            # A repair goes to the shop's repair point, when it keeps one.
+            repair = aftersales.kind == Kind.REPAIR
+            field.queryset = aftersales.shop.addresses_for(repair=repair)
+            field.initial = aftersales.shop.destination(repair=repair)
+            field.label = aftersales.words("phrase", Phrase.ADDRESS)
         else:
             del self.fields["return_address"]
 
@@ -298,6 +321,19 @@ class ProposalForm(forms.Form):
         for name in ("refund_amount", "compensation_amount", "repair_fee"):
             cleaned[name] = cleaned.get(name) or Decimal("0.00")
         return cleaned
+
+
+class QuoteForm(forms.Form):
+    """报价: the shop's fee for a repair after the warranty, and what it covers."""
+
+    repair_fee = forms.DecimalField(
+        label=_("Repair fee the buyer pays (¥)"), min_value=Decimal("0.01"), **MONEY
+    )
+    note = forms.CharField(
+        label=_("What the fee covers"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class RefusalForm(EvidenceForm):

@@ -244,18 +244,18 @@ def _message(notification: Notification, *, current: bool) -> EmailMessage:
     with translation.override(language_of(notification.recipient)):
         if notification.kind == Notification.Kind.REMINDER:
             subject = _("Reminder: after-sales request #%(id)s is due soon") % {"id": request.pk}
-            lines = [f"{request.order_item.title} — {request.get_state_display()}"]
+            lines = [f"{request.order_item.title} — {request.state_label}"]
         else:
             subject = _("After-sales request #%(id)s: %(state)s") % {
                 "id": request.pk,
-                "state": event.get_to_state_display(),
+                "state": request.words("state", event.to_state),
             }
             lines = [
-                f"{request.order_item.title} — {event.get_to_state_display()}",
+                f"{request.order_item.title} — {request.words('state', event.to_state)}",
                 _("%(who)s %(did)s.")
                 % {
                     "who": capfirst(event.get_actor_role_display()),
-                    "did": event.get_action_display(),
+                    "did": request.words("action", event.action),
                 },
             ]
         if current and request.due_at:
@@ -266,7 +266,7 @@ def _message(notification: Notification, *, current: bool) -> EmailMessage:
             lines.append(deadline_sentence(request))
         elif not current:
             lines.append(
-                _("It has moved on since: now %(state)s.") % {"state": request.get_state_display()}
+                _("It has moved on since: now %(state)s.") % {"state": request.state_label}
             )
         link = settings.SITE_URL + request_url(request.pk, notification.audience)
         lines += ["", _("Open the request: %(url)s") % {"url": link}]

@@ -1,8 +1,9 @@
 """Paying money back through the payment gateway (SPEC §5).
 
-Refunds go back to the order's original payment method. The gateway is chosen by the
-``PAYMENT_GATEWAY`` setting; the default :class:`SimulatedGateway` records each call instead of
-moving real money, and can be told to fail so that retries and flagging can be exercised.
+Refunds go back to the order's original payment method; a repair fee is charged to it. The
+gateway is chosen by the ``PAYMENT_GATEWAY`` setting; the default :class:`SimulatedGateway`
+records each call instead of moving real money, and can be told to fail so that retries and
+flagging can be exercised.
 
 Each payout happens once: a paid row is never paid again, a lease on the row
 (``payout_lease_until``) keeps two tasks from trying it at the same moment and tells the
@@ -38,12 +39,17 @@ class PaymentGateway(Protocol):
         Gateways treat a repeated ``idempotency_key`` as the same payment.
         """
 
+    def charge(self, *, idempotency_key: str, amount: Decimal, method: str) -> str:
+        """Charge ``amount`` to ``method`` (a repair fee the buyer accepted); return the
+        gateway's reference. A repeated ``idempotency_key`` is the same charge."""
+
 
 @dataclass(frozen=True)
 class GatewayCall:
     idempotency_key: str
     amount: Decimal
     method: str
+    charge: bool = False  # money taken from the buyer, not paid to them
 
 
 class SimulatedGateway:
@@ -53,11 +59,17 @@ class SimulatedGateway:
     fail_next: ClassVar[int] = 0
 
     def pay(self, *, idempotency_key: str, amount: Decimal, method: str) -> str:
+        return self._call(GatewayCall(idempotency_key, amount, method))
+
+    def charge(self, *, idempotency_key: str, amount: Decimal, method: str) -> str:
+        return self._call(GatewayCall(idempotency_key, amount, method, charge=True))
+
+    def _call(self, call: GatewayCall) -> str:
         if SimulatedGateway.fail_next > 0:
             SimulatedGateway.fail_next -= 1
             raise GatewayError("simulated gateway failure")
-        SimulatedGateway.calls.append(GatewayCall(idempotency_key, amount, method))
-        return f"SIM-{idempotency_key}"
+        SimulatedGateway.calls.append(call)
+        return f"SIM-{call.idempotency_key}"
 
 
 def gateway() -> PaymentGateway:
@@ -74,7 +86,8 @@ class PayoutFailed(GatewayError):
 
 @metrics.observe_payout
 def pay_out(*, entry_id: int, lease: datetime | None = None) -> LedgerEntry:
-    """Pay one ledger row, once, however many tasks are sent for it and whoever dies.
+    """Pay one ledger row (charge it, for a repair fee), once, however many tasks are sent for
+    it and whoever dies.
 
     1. Take the row (locked, read afresh; committed on its own): a row already paid is left
        alone, and so is one whose lease is live and not ``lease``, the one this caller was
@@ -98,8 +111,10 @@ def pay_out(*, entry_id: int, lease: datetime | None = None) -> LedgerEntry:
         entry.attempts += 1
         entry.payout_lease_until = now + settings.PAYOUT_LEASE
         entry.save(update_fields=["attempts", "payout_lease_until"])
+    gate = gateway()
+    move = gate.charge if entry.is_charge else gate.pay
     try:
-        reference = gateway().pay(
+        reference = move(
             idempotency_key=entry.idempotency_key, amount=entry.amount, method=entry.payment_method
         )
     except GatewayError as exc:

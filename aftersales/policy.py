@@ -6,7 +6,8 @@ The platform rules, in one place:
   parcel never arrived.
 * After delivery, no-reason requests (七天无理由) are open for the shop's no-reason window;
   requests the seller is responsible for (quality, not as described, …) for the shop's
-  quality window; repairs for the warranty period. A shop may lengthen each window, never
+  quality window; free repairs for the warranty period, and paid repairs after it (the shop
+  quotes a fee, the buyer pays it if they accept). A shop may lengthen each window, never
   shorten it.
 * One open request per item; quantities and amounts add up across requests on the item.
 """
@@ -25,9 +26,11 @@ from .models import (
     OPEN_STATES,
     AfterSalesRequest,
     Kind,
+    Phrase,
     Reason,
     State,
     seller_pays_return_shipping,
+    worded,
 )
 
 ONE_OPEN_REQUEST = _("This item already has an after-sales request in progress.")
@@ -83,16 +86,18 @@ GUIDANCE: dict[Reason, str] = {
 }
 
 
-def guidance(reason: Reason, *, kind: Kind, shop: Shop) -> str:
+def guidance(reason: Reason, *, kind: Kind, shop: Shop, paid_repair: bool = False) -> str:
     """售后指导 for one reason: what to describe and which evidence helps, and, when the goods
     go back, who pays the postage under this shop's policy."""
     advice = str(GUIDANCE[reason])
     if not Kind(kind).needs_goods_back:
         return advice
-    if seller_pays_return_shipping(reason, shop):
-        postage = _("The seller pays the return shipping: keep the receipt to claim it back.")
-    else:
-        postage = _("You pay the return shipping (no-reason return).")
+    phrase = (
+        Phrase.SELLER_PAYS_SHIPPING
+        if seller_pays_return_shipping(reason, shop, paid_repair=paid_repair)
+        else Phrase.BUYER_PAYS_SHIPPING
+    )
+    postage = worded("phrase", phrase, kind=kind, paid_repair=paid_repair)
     return f"{advice} {postage}"
 
 
@@ -104,6 +109,8 @@ class ItemStanding:
     quantity_left: int
     refundable: Decimal
     why_not: str = ""
+    # Every window has passed but the warranty's: a repair is still possible, paid by the buyer.
+    paid_repair_only: bool = False
 
 
 def reasons_for(item: OrderItem, kind: Kind) -> tuple[Reason, ...]:
@@ -130,11 +137,26 @@ def window_ends_at(item: OrderItem, kind: Kind, reason: Reason) -> datetime | No
     return item.delivered_at + timedelta(days=window_days(item, kind, reason))
 
 
+def warranty_ends_at(item: OrderItem) -> datetime | None:
+    return window_ends_at(item, Kind.REPAIR, Reason.QUALITY_PROBLEM)
+
+
+def out_of_warranty(item: OrderItem, *, now: datetime) -> bool:
+    """A repair asked for now is paid by the buyer (SPEC §5): the warranty has ended."""
+    end = warranty_ends_at(item)
+    return end is not None and now > end
+
+
+def window_open(item: OrderItem, kind: Kind, reason: Reason, *, now: datetime) -> bool:
+    """Whether a request of this kind and reason may be filed now. A repair may always be
+    asked for after delivery: free within the warranty, paid after it."""
+    end = window_ends_at(item, kind, reason)
+    return kind == Kind.REPAIR or end is None or now <= end
+
+
 def open_reasons(item: OrderItem, kind: Kind, *, now: datetime) -> tuple[Reason, ...]:
     return tuple(
-        reason
-        for reason in reasons_for(item, kind)
-        if (end := window_ends_at(item, kind, reason)) is None or now <= end
+        reason for reason in reasons_for(item, kind) if window_open(item, kind, reason, now=now)
     )
 
 
@@ -173,7 +195,8 @@ def standing(item: OrderItem, *, now: datetime, refunded_units: int | None = Non
     if not kinds:
         why = _("The after-sales window has passed.") if item.delivered_at else _("Fully refunded.")
         return ItemStanding((), quantity_left, refundable, str(why))
-    return ItemStanding(kinds, quantity_left, refundable)
+    paid_repair_only = kinds == (Kind.REPAIR,) and out_of_warranty(item, now=now)
+    return ItemStanding(kinds, quantity_left, refundable, paid_repair_only=paid_repair_only)
 
 
 def check_eligibility(
@@ -200,8 +223,7 @@ def check_eligibility(
             _("“%(reason)s” does not apply to a “%(kind)s” request for this item.")
             % {"reason": reason.label, "kind": kind.label}
         )
-    end = window_ends_at(item, kind, reason)
-    if end is not None and now > end:
+    if not window_open(item, kind, reason, now=now):
         raise Ineligible(
             _("The window for this request closed %(days)s days after delivery.")
             % {"days": window_days(item, kind, reason)}

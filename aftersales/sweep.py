@@ -49,6 +49,7 @@ CHUNK_SIZE = settings.AFTERSALES_SWEEP_CHUNK_SIZE
 SYSTEM_STEPS: dict[str, Callable[..., services.Change]] = {
     Action.APPROVE: services.approval,
     Action.CLOSE_FOR_TIMEOUT: services.timeout_closure,
+    Action.CLOSE_UNQUOTED: services.unquoted_closure,
     Action.REFUND_WITHOUT_RECEIPT: services.unconfirmed_return_refund,
     Action.PASS_INSPECTION: services.inspection_pass,
     Action.ESCALATE_OVERDUE: services.overdue_escalation,
@@ -58,6 +59,7 @@ SYSTEM_STEPS: dict[str, Callable[..., services.Change]] = {
 SYSTEM_ACTIONS: dict[str, Callable[..., object]] = {
     Action.APPROVE: services.approve_request,
     Action.CLOSE_FOR_TIMEOUT: services.close_for_timeout,
+    Action.CLOSE_UNQUOTED: services.close_unquoted,
     Action.REFUND_WITHOUT_RECEIPT: services.refund_without_receipt,
     Action.PASS_INSPECTION: services.pass_inspection,
     Action.ESCALATE_OVERDUE: services.escalate_overdue,

@@ -53,6 +53,14 @@ STEPS = {
     ],
 }
 
+# A repair after the warranty: the shop quotes, the buyer accepts and pays, then as usual.
+PAID_REPAIR_STEPS = [
+    (_("Request filed"), ()),
+    (_("Seller quotes the fee"), (State.SUBMITTED, State.REJECTED)),
+    (_("Accept and pay"), (State.NEGOTIATING,)),
+    *STEPS[Kind.REPAIR][2:],
+]
+
 
 @dataclass
 class Step:
@@ -63,7 +71,7 @@ class Step:
 def progress(request: AfterSalesRequest, entries: "list[Entry] | None" = None) -> list[Step]:
     """The stepper for the request's kind. A dispute or a closed request stops where it was.
     Give the page's ``entries`` (its :func:`timeline`) to read the log from them."""
-    steps = STEPS[Kind(request.kind)]
+    steps = PAID_REPAIR_STEPS if request.buyer_pays_repair() else STEPS[Kind(request.kind)]
     state = request.state
     if state in (State.DISPUTED, State.CLOSED):
         # Show how far it got: the state it left to enter the dispute or close, from the log.
@@ -106,7 +114,7 @@ class Entry:
 
     @property
     def label(self) -> str:
-        return self.obj.get_action_display() if self.kind == "event" else ""
+        return self.obj.action_label if self.kind == "event" else ""
 
 
 def timeline(request: AfterSalesRequest) -> list[Entry]:

@@ -31,6 +31,7 @@ class ShopSpec:
     weight: float  # share of the random orders
     policy: dict = field(default_factory=dict)
     warehouse: tuple[str, str, str] | None = None  # a second, non-default return address
+    repair_point: tuple[str, str, str] | None = None  # 指定维修点: where repairs go
 
 
 SHOPS: tuple[ShopSpec, ...] = (
@@ -39,6 +40,11 @@ SHOPS: tuple[ShopSpec, ...] = (
         owner=("seller", "陈", "志远"),
         address=("陈志远", "13957112345", "浙江省杭州市西湖区龙井路 18 号 茶香茶业售后部"),
         warehouse=("茶香仓储", "0571-88776655", "浙江省杭州市余杭区仓前街道良睦路 1399 号 2 号仓"),
+        repair_point=(
+            "茶香茶具维修点",
+            "0571-88990011",
+            "浙江省杭州市西湖区文三路 90 号 茶具维修中心",
+        ),
         weight=0.36,
         products=(
             Product(

@@ -126,6 +126,15 @@ class Marketplace:
                 ReturnAddress.objects.create(
                     shop=shop, recipient=recipient, phone=phone, address=address
                 )
+            if spec.repair_point:
+                recipient, phone, address = spec.repair_point
+                ReturnAddress.objects.create(
+                    shop=shop,
+                    recipient=recipient,
+                    phone=phone,
+                    address=address,
+                    purpose=ReturnAddress.Purpose.REPAIR,
+                )
             owner = self._user(*spec.owner)
             ShopMember.objects.create(shop=shop, user=owner, role=ShopMember.Role.OWNER)
             self.shops.append(shop)

@@ -7,7 +7,8 @@ from .models import Order, OrderItem, ReturnAddress, Shop, ShopMember
 
 class ReturnAddressFormSet(forms.BaseInlineFormSet):
     """A shop needs exactly one default return address: approvals (also the automatic ones
-    when the seller does not answer in time) send the goods there."""
+    when the seller does not answer in time) send the goods there. Repair points are never the
+    default; repairs go to them by themselves."""
 
     def clean(self):
         super().clean()
@@ -18,6 +19,8 @@ class ReturnAddressFormSet(forms.BaseInlineFormSet):
         ]
         if len(defaults) != 1:
             raise forms.ValidationError(_("Mark exactly one return address as the default."))
+        if defaults[0].cleaned_data.get("purpose") == ReturnAddress.Purpose.REPAIR:
+            raise forms.ValidationError(_("The default address must be one for returns."))
 
 
 class ReturnAddressInline(admin.TabularInline):

@@ -67,10 +67,38 @@ class Shop(models.Model):
         """Read once per shop object (the deadline sweep shares one across a batch)."""
         return self.return_addresses.filter(is_default=True).first()
 
+    @cached_property
+    def repair_point(self) -> "ReturnAddress | None":
+        """指定维修点: where repairs go, when the shop keeps such an address."""
+        return self.return_addresses.filter(purpose=ReturnAddress.Purpose.REPAIR).first()
+
+    def destination(self, *, repair: bool) -> "ReturnAddress | None":
+        """Where goods coming back go unless the seller picks another address: a repair to the
+        repair point if the shop has one, everything else to the default return address."""
+        return (repair and self.repair_point) or self.default_return_address
+
+    def addresses_for(self, *, repair: bool) -> "models.QuerySet[ReturnAddress]":
+        """The addresses a seller may send goods coming back to: for a repair its repair points
+        (its return addresses while it has none), for anything else its return addresses."""
+        addresses = self.return_addresses.all()
+        if repair and self.repair_point is not None:
+            return addresses.filter(purpose=ReturnAddress.Purpose.REPAIR)
+        return addresses.filter(purpose=ReturnAddress.Purpose.RETURN)
+
 
 class ReturnAddress(models.Model):
+    """An address of the shop's where buyers send goods: a return address (退货地址) or a
+    designated repair point (指定维修点), which repairs go to."""
+
+    class Purpose(models.TextChoices):
+        RETURN = "return", _("returns")
+        REPAIR = "repair", _("repairs (repair point)")
+
     shop = models.ForeignKey(
         Shop, verbose_name=_("shop"), on_delete=models.CASCADE, related_name="return_addresses"
+    )
+    purpose = models.CharField(
+        _("for"), max_length=10, choices=Purpose.choices, default=Purpose.RETURN
     )
     recipient = models.CharField(_("recipient"), max_length=50)
     phone = models.CharField(_("phone"), max_length=30)
@@ -84,7 +112,12 @@ class ReturnAddress(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["shop"], condition=Q(is_default=True), name="one_default_return_address"
-            )
+            ),
+            # The default is the return address automatic approvals use, never a repair point.
+            models.CheckConstraint(
+                condition=Q(is_default=False) | Q(purpose="return"),
+                name="default_address_is_for_returns",
+            ),
         ]
 
     def __str__(self) -> str:

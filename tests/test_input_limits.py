@@ -135,6 +135,15 @@ CASES = [
         2000,
     ),
     Case(
+        "QuoteForm",
+        "seller",
+        State.SUBMITTED,
+        "/seller/requests/{pk}/quote/",
+        {"repair_fee": "80.00"},
+        "note",
+        2000,
+    ),
+    Case(
         "RefusalForm (reject)",
         "seller",
         State.SUBMITTED,

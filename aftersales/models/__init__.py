@@ -29,11 +29,13 @@ from .vocabulary import (
     Carrier,
     CloseReason,
     Kind,
+    Phrase,
     Reason,
     RejectionReason,
     Role,
     State,
     states_waiting_for,
+    worded,
 )
 
 __all__ = [
@@ -55,6 +57,7 @@ __all__ = [
     "Message",
     "Notification",
     "PendingUpload",
+    "Phrase",
     "Proposal",
     "Reason",
     "RejectionReason",
@@ -67,4 +70,5 @@ __all__ = [
     "pending_upload_path",
     "seller_pays_return_shipping",
     "states_waiting_for",
+    "worded",
 ]

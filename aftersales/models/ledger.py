@@ -17,6 +17,12 @@ class LedgerEntry(LabelledChoices, models.Model):
         REFUND = "refund", _("refund")
         COMPENSATION = "compensation", _("compensation")
         SHIPPING_REIMBURSEMENT = "shipping", _("shipping reimbursement")
+        # The one movement the other way: the buyer pays the shop's fee for a repair after
+        # the warranty, charged to the order's payment method.
+        REPAIR_FEE = "repair_fee", _("repair fee charged")
+
+    # Rows of these types take money from the buyer; all others pay it to them.
+    CHARGES = (Type.REPAIR_FEE,)
 
     class Status(models.TextChoices):
         PENDING = "pending", _("pending payout")
@@ -83,3 +89,7 @@ class LedgerEntry(LabelledChoices, models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} ¥{self.amount}"
+
+    @property
+    def is_charge(self) -> bool:
+        return self.type in self.CHARGES

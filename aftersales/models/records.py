@@ -8,7 +8,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .request import ZERO, AfterSalesRequest
-from .vocabulary import Action, Carrier, Kind, LabelledChoices, RejectionReason, Role, State
+from .vocabulary import (
+    Action,
+    Carrier,
+    Kind,
+    LabelledChoices,
+    RejectionReason,
+    Role,
+    ShipmentPurpose,
+    State,
+)
 
 
 class RequestEvent(LabelledChoices, models.Model):
@@ -60,6 +69,15 @@ class RequestEvent(LabelledChoices, models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Request events are append-only.")
+
+    @property
+    def action_label(self) -> str:
+        """What happened, in the words of the request's kind ("sent the item for repair")."""
+        return self.request.words("action", self.action)
+
+    @property
+    def to_state_label(self) -> str:
+        return self.request.words("state", self.to_state)
 
 
 class Message(models.Model):
@@ -149,10 +167,7 @@ class Evidence(models.Model):
 
 
 class Shipment(LabelledChoices, models.Model):
-    class Purpose(models.TextChoices):
-        RETURN = "return", _("return to the seller")
-        REPLACEMENT = "replacement", _("replacement to the buyer")
-        REPAIRED = "repaired", _("repaired item to the buyer")
+    Purpose = ShipmentPurpose
 
     request = models.ForeignKey(
         AfterSalesRequest,
@@ -191,6 +206,10 @@ class Shipment(LabelledChoices, models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_carrier_display()} {self.tracking_number}"
+
+    @property
+    def purpose_label(self) -> str:
+        return self.request.words("purpose", self.purpose)
 
 
 class Proposal(LabelledChoices, models.Model):

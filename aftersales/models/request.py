@@ -27,6 +27,7 @@ from .vocabulary import (
     Reason,
     Role,
     State,
+    worded,
 )
 
 ZERO = Decimal("0.00")
@@ -52,9 +53,12 @@ def by(*roles: Role) -> Allowed:
     return Allowed(roles)
 
 
-def seller_pays_return_shipping(reason: str, shop: Shop) -> bool:
+def seller_pays_return_shipping(reason: str, shop: Shop, *, paid_repair: bool = False) -> bool:
     """Who pays return postage (SPEC §5): the seller for seller-responsible reasons; the buyer
-    for no-reason returns, unless the shop's policy covers those too."""
+    for no-reason returns, unless the shop's policy covers those too, and for a repair after
+    the warranty (which the buyer pays for as a whole)."""
+    if paid_repair:
+        return False
     return not Reason(reason).is_no_reason or shop.pays_no_reason_return_shipping
 
 
@@ -109,6 +113,9 @@ class AfterSalesRequest(LabelledChoices, FSMModelMixin, models.Model):
         default=ZERO,
         help_text=_("Zero for a repair under warranty; otherwise the fee the buyer accepted."),
     )
+    # A repair filed after the warranty ended (``policy.out_of_warranty``): the buyer pays the
+    # fee the shop quotes, if they accept it (SPEC §5).
+    out_of_warranty = models.BooleanField(_("after the warranty"), default=False)
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -169,7 +176,18 @@ class AfterSalesRequest(LabelledChoices, FSMModelMixin, models.Model):
 
     @property
     def seller_pays_return_shipping(self) -> bool:
-        return seller_pays_return_shipping(self.reason, self.shop)
+        return seller_pays_return_shipping(
+            self.reason, self.shop, paid_repair=self.buyer_pays_repair()
+        )
+
+    @property
+    def state_label(self) -> str:
+        """The state in the words of the request's kind (a repair is sent for repair)."""
+        return self.words("state", self.state)
+
+    def words(self, field: str, value: str) -> str:
+        """A state's, action's or shipment purpose's label for this request's kind."""
+        return worded(field, value, kind=self.kind, paid_repair=self.buyer_pays_repair())
 
     # --- who may do what now: the pages and the services ask here -------------------------
 
@@ -206,6 +224,10 @@ class AfterSalesRequest(LabelledChoices, FSMModelMixin, models.Model):
     def is_exchange_or_repair(self) -> bool:
         return self.kind in (Kind.EXCHANGE, Kind.REPAIR)
 
+    def buyer_pays_repair(self) -> bool:
+        """A repair after the warranty: the shop quotes a fee, the buyer pays it (SPEC §5)."""
+        return self.kind == Kind.REPAIR and self.out_of_warranty
+
     # --- targets decided by the row -----------------------------------------------------
 
     def _approved_state(self, **kwargs) -> str:
@@ -219,6 +241,10 @@ class AfterSalesRequest(LabelledChoices, FSMModelMixin, models.Model):
 
     def _ruled_state(self, *, outcome: str, **kwargs) -> str:
         return outcome
+
+    def _declined_state(self) -> str:
+        # A declined repair fee ends a paid repair: there is nothing else to ask the shop for.
+        return State.CLOSED if self.buyer_pays_repair() else State.REJECTED
 
     # --- transitions --------------------------------------------------------------------
 
@@ -263,17 +289,29 @@ class AfterSalesRequest(LabelledChoices, FSMModelMixin, models.Model):
         self.repair_fee = repair_fee
 
     @transition(
-        field=state, source=State.NEGOTIATING, target=State.REJECTED, permission=by(Role.BUYER)
+        field=state,
+        source=State.NEGOTIATING,
+        target=GET_STATE(_declined_state, states=[State.REJECTED, State.CLOSED]),
+        permission=by(Role.BUYER),
     )
     def decline_proposal(self) -> None:
-        pass
+        if self.buyer_pays_repair():
+            self.close_reason = CloseReason.FEE_DECLINED
 
     @transition(
         field=state, source=State.REJECTED, target=State.SUBMITTED, permission=by(Role.BUYER)
     )
     def resubmit(
-        self, *, kind: str, reason: str, quantity: int, refund_amount: Decimal, description: str
+        self,
+        *,
+        kind: str,
+        reason: str,
+        quantity: int,
+        refund_amount: Decimal,
+        description: str,
+        out_of_warranty: bool = False,
     ) -> None:
+        self.out_of_warranty = out_of_warranty
         self.kind = kind
         self.reason = reason
         self.quantity = quantity
@@ -400,3 +438,15 @@ class AfterSalesRequest(LabelledChoices, FSMModelMixin, models.Model):
     )
     def close_for_timeout(self) -> None:
         self.close_reason = CloseReason.TIMED_OUT
+
+    @transition(
+        field=state,
+        source=State.SUBMITTED,
+        target=State.CLOSED,
+        conditions=[buyer_pays_repair],
+        permission=by(Role.SYSTEM),
+    )
+    def close_unquoted(self) -> None:
+        """The shop let the deadline to quote a repair fee pass: nothing is owed, the buyer is
+        free to have it repaired elsewhere."""
+        self.close_reason = CloseReason.NOT_QUOTED

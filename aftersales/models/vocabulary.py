@@ -69,6 +69,8 @@ class CloseReason(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn by the buyer")
     TIMED_OUT = "timed_out", _("Timed out")
     RULED_FOR_SELLER = "ruled_for_seller", _("Platform ruled for the seller")
+    FEE_DECLINED = "fee_declined", _("The buyer declined the repair fee")
+    NOT_QUOTED = "not_quoted", _("The shop did not quote a repair fee in time")
 
 
 class RejectionReason(models.TextChoices):
@@ -141,6 +143,10 @@ class Action(models.TextChoices):
     SHIP_REPAIRED = "ship_repaired", _("shipped the repaired item")
     CONFIRM_DELIVERY = "confirm_delivery", _("confirmed receipt")
     CLOSE_FOR_TIMEOUT = "close_for_timeout", _("closed the request: the deadline passed")
+    CLOSE_UNQUOTED = (
+        "close_unquoted",
+        _("closed the request: the shop did not quote a repair fee in time"),
+    )
     ESCALATE = "escalate", _("asked the platform to step in")
     ESCALATE_OVERDUE = (
         "escalate_overdue",
@@ -167,6 +173,87 @@ class Action(models.TextChoices):
         "seller_missed_evidence",
         _("noted that the seller did not send the requested evidence in time"),
     )
+
+
+class ShipmentPurpose(models.TextChoices):
+    RETURN = "return", _("return to the seller")
+    REPLACEMENT = "replacement", _("replacement to the buyer")
+    REPAIRED = "repaired", _("repaired item to the buyer")
+
+
+# --- the words of each kind ------------------------------------------------------------------
+
+
+class Phrase(models.TextChoices):
+    """What the pages say about the goods coming back, worded for a return (a repair has its
+    own words in ``REPAIR_WORDS``)."""
+
+    SEND_TO = "send_to", _("Send the goods to")
+    SHIPPED = "shipped", _("I have shipped the goods")
+    SELLER_PAYS_SHIPPING = (
+        "seller_pays_shipping",
+        _("The seller pays the return shipping: keep the receipt to claim it back."),
+    )
+    BUYER_PAYS_SHIPPING = (
+        "buyer_pays_shipping",
+        _("You pay the return shipping (no-reason return)."),
+    )
+    SHIPPING_FEE = "shipping_fee", _("Return shipping you paid (¥)")
+    ADDRESS = "address", _("Return address")
+    APPROVE_GOODS_BACK = "approve_goods_back", _("Approve: the buyer sends the goods back")
+
+
+LABELS: dict[str, type[models.TextChoices]] = {
+    "state": State,
+    "action": Action,
+    "purpose": ShipmentPurpose,
+    "phrase": Phrase,
+}
+
+# A repair's goods go to the shop *for repair* (寄修), they are not returned (退货).
+REPAIR_WORDS = {
+    ("state", State.AWAITING_RETURN): _("Waiting for the buyer to send the item for repair"),
+    ("state", State.RETURN_SHIPPED): _(
+        "Waiting for the seller to confirm the item arrived for repair"
+    ),
+    ("state", State.INSPECTING): _("Seller checking the item sent for repair"),
+    ("action", Action.SHIP_RETURN): _("sent the item for repair"),
+    ("action", Action.CONFIRM_RETURN_RECEIVED): _("confirmed receipt of the item sent for repair"),
+    ("purpose", ShipmentPurpose.RETURN): _("sent for repair"),
+    ("phrase", Phrase.SEND_TO): _("Send the item for repair to"),
+    ("phrase", Phrase.SHIPPED): _("I have sent it for repair"),
+    ("phrase", Phrase.SELLER_PAYS_SHIPPING): _(
+        "The seller pays the shipping to the repair point: keep the receipt to claim it back."
+    ),
+    ("phrase", Phrase.SHIPPING_FEE): _("Shipping you paid to send it for repair (¥)"),
+    ("phrase", Phrase.ADDRESS): _("Repair address"),
+    ("phrase", Phrase.APPROVE_GOODS_BACK): _("Approve: the buyer sends it for repair"),
+}
+# After the warranty the buyer pays: the seller's proposal is the quote of the repair fee.
+PAID_REPAIR_WORDS = {
+    ("state", State.SUBMITTED): _("Waiting for the seller to quote the repair fee"),
+    ("state", State.NEGOTIATING): _("Waiting for the buyer to accept and pay the repair fee"),
+    ("action", Action.PROPOSE): _("quoted a repair fee"),
+    ("action", Action.ACCEPT_PROPOSAL): _("accepted and paid the repair fee"),
+    ("action", Action.DECLINE_PROPOSAL): _("declined the repair fee"),
+    ("phrase", Phrase.BUYER_PAYS_SHIPPING): _(
+        "You pay the shipping, as for the repair itself (after the warranty)."
+    ),
+}
+
+
+def worded(field: str, value: str, *, kind: str, paid_repair: bool = False) -> str:
+    """The label of a state, an action, a shipment's purpose or a phrase (``field``) in the
+    words of a request of ``kind``: the one place that picks the wording by kind. A repair is
+    sent for repair, not returned; a paid repair's proposal is the shop's quote of the fee."""
+    if not value:
+        return ""
+    key = (field, value)
+    if paid_repair and key in PAID_REPAIR_WORDS:
+        return str(PAID_REPAIR_WORDS[key])
+    if kind == Kind.REPAIR and key in REPAIR_WORDS:
+        return str(REPAIR_WORDS[key])
+    return str(LABELS[field](value).label)
 
 
 class Carrier(models.TextChoices):

@@ -32,9 +32,10 @@ from .seller_review import (
     approve_request,
     decline_proposal,
     propose_solution,
+    quote_repair_fee,
     reject_request,
 )
-from .timeouts import close_for_timeout, timeout_closure
+from .timeouts import close_for_timeout, close_unquoted, timeout_closure, unquoted_closure
 
 __all__ = [
     "Change",
@@ -42,6 +43,7 @@ __all__ = [
     "approval",
     "approve_request",
     "close_for_timeout",
+    "close_unquoted",
     "confirm_delivery",
     "confirm_return_received",
     "delivery_confirmation",
@@ -54,6 +56,7 @@ __all__ = [
     "pass_inspection",
     "post_message",
     "propose_solution",
+    "quote_repair_fee",
     "record_activity",
     "refund_without_receipt",
     "reject_request",
@@ -65,6 +68,7 @@ __all__ = [
     "submit_request",
     "timeout_closure",
     "unconfirmed_return_refund",
+    "unquoted_closure",
     "withdraw_request",
     "write_together",
 ]

@@ -101,6 +101,7 @@ TRANSITION_FIELDS = [
     "description",
     "return_address",
     "repair_fee",
+    "out_of_warranty",
     "close_reason",
     "due_at",
     "due_action",

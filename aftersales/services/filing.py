@@ -51,6 +51,7 @@ def submit_request(
         quantity=quantity,
         refund_amount=refund_amount,
         description=description,
+        out_of_warranty=kind == Kind.REPAIR and policy.out_of_warranty(item, now=now),
     )
     request.due_at, request.due_action = deadlines.next_deadline(request, now=now)
     try:
@@ -112,6 +113,7 @@ def resubmit_request(
         quantity=quantity,
         refund_amount=refund_amount,
         description=description,
+        out_of_warranty=kind == Kind.REPAIR and policy.out_of_warranty(request.order_item, now=now),
     )
     write(change)
     return request

@@ -1,4 +1,5 @@
-"""The money ledger (SPEC §5): refunds, compensation and return-shipping reimbursements.
+"""The money ledger (SPEC §5): refunds, compensation, return-shipping reimbursements, and the
+one charge, the fee for a repair after the warranty.
 
 Every movement is one :class:`LedgerEntry` with a unique idempotency key, so it happens once
 whatever retries. The entries are built first (as data, like the rest of a
@@ -31,6 +32,27 @@ def compensation_exceeds_cap(item: OrderItem, amount: Decimal) -> bool:
     return amount > item.amount_paid
 
 
+def repair_fee_exceeds_cap(item: OrderItem, fee: Decimal) -> bool:
+    """A repair fee is at most what the buyer paid for the item: beyond that a repair makes no
+    sense, and a typing slip cannot charge a fortune."""
+    return fee > item.amount_paid
+
+
+def repair_fee_charge(request: AfterSalesRequest) -> list[LedgerEntry]:
+    """The repair fee the buyer accepted, charged once per request (its idempotency key): a
+    double click finds the request moved on, and a second row would break the unique key."""
+    if request.repair_fee <= 0:
+        return []
+    return [
+        entry(
+            request,
+            type=LedgerEntry.Type.REPAIR_FEE,
+            amount=request.repair_fee,
+            key=f"request-{request.pk}-repair_fee",
+        )
+    ]
+
+
 def agreed_money(request: AfterSalesRequest, *, compensation: Decimal = ZERO) -> list[LedgerEntry]:
     """The request's agreed refund, plus any compensation. One key each per request: a request
     is refunded at most once, so a second attempt is refused by the unique key."""
@@ -59,7 +81,8 @@ def shipping_reimbursement(request: AfterSalesRequest, shipment: Shipment) -> li
 
 
 def entry(request: AfterSalesRequest, *, type: str, amount: Decimal, key: str) -> LedgerEntry:
-    """One movement of money on the request, paid back to the order's payment method."""
+    """One movement of money on the request, paid back to (or, for a charge, taken from) the
+    order's payment method."""
     return LedgerEntry(
         request=request,
         order_item_id=request.order_item_id,

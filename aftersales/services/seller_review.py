@@ -28,11 +28,14 @@ from . import ledger
 from .core import Change, advance, check_may, lock, write
 
 
-def return_address_text(request: AfterSalesRequest, address: ReturnAddress | None) -> str:
-    """Where the goods go back: the chosen address of this shop, or the shop's default (which
-    is what automatic approvals and rulings use). Empty when no goods come back."""
+def return_address_text(
+    request: AfterSalesRequest, address: ReturnAddress | None, *, kind: str | None = None
+) -> str:
+    """Where the goods go: the chosen address of this shop, or else the shop's own choice for
+    the request's ``kind`` (a repair goes to its repair point, if it keeps one; everything
+    else to the default return address), which automatic approvals and rulings use too."""
     if address is None:
-        address = request.shop.default_return_address
+        address = request.shop.destination(repair=(kind or request.kind) == Kind.REPAIR)
     elif address.shop_id != request.shop_id:
         raise ActionNotAllowed(_("That return address belongs to another shop."))
     if address is None:
@@ -95,8 +98,9 @@ def propose_solution(
     now: datetime | None = None,
 ) -> AfterSalesRequest:
     """Offer the buyer another solution: a partial refund with or without the goods coming
-    back, compensation, another kind of service, or a repair outside the warranty for a fee.
-    Money offers are bounded like requests."""
+    back, compensation, another kind of service, or a repair for a fee (the fault is not
+    covered by the warranty). Money offers are bounded like requests. After the warranty the
+    only offer is the quote of the repair fee (:func:`quote_repair_fee`)."""
     now = now or timezone.now()
     kind = Kind(kind)
     refund_amount = refund_amount if kind.is_money else ZERO
@@ -112,10 +116,16 @@ def propose_solution(
         raise InvalidInput(_("Explain the proposal to the buyer."))
     request = lock(request)
     role = check_may(actor, Action.PROPOSE, request)
+    if request.buyer_pays_repair() and (kind != Kind.REPAIR or repair_fee <= 0):
+        raise InvalidInput(
+            _("After the warranty, quote the repair fee: the buyer pays it if they accept.")
+        )
     item = request.order_item
     refund_too_high = ledger.refund_exceeds_cap(item, refund_amount)
-    if refund_too_high or ledger.compensation_exceeds_cap(
-        item, max(compensation_amount, repair_fee)
+    if (
+        refund_too_high
+        or ledger.compensation_exceeds_cap(item, compensation_amount)
+        or ledger.repair_fee_exceeds_cap(item, repair_fee)
     ):
         raise InvalidInput(
             _("Amounts may not exceed what the buyer paid for the item (¥%(limit)s).")
@@ -139,6 +149,30 @@ def propose_solution(
         note=note,
     )
     return request
+
+
+def quote_repair_fee(
+    *,
+    request: AfterSalesRequest,
+    actor: Actor,
+    repair_fee: Decimal,
+    note: str,
+    now: datetime | None = None,
+) -> AfterSalesRequest:
+    """报价: the shop names its fee for a repair after the warranty. It is a proposal (a repair
+    for that fee) the buyer accepts and pays, or declines, which closes the request."""
+    if repair_fee <= 0:
+        raise InvalidInput(_("Quote a fee above ¥0.00. To repair it for free, approve instead."))
+    return propose_solution(
+        request=request,
+        actor=actor,
+        kind=Kind.REPAIR,
+        refund_amount=ZERO,
+        compensation_amount=ZERO,
+        repair_fee=repair_fee,
+        note=note,
+        now=now,
+    )
 
 
 @transaction.atomic
@@ -208,12 +242,18 @@ def pending_proposal(request: AfterSalesRequest) -> Proposal:
 def accept_proposal(
     *, request: AfterSalesRequest, actor: Actor, now: datetime | None = None
 ) -> AfterSalesRequest:
-    """Take the seller's offer. The request becomes the proposal's kind and amount."""
+    """Take the seller's offer. The request becomes the proposal's kind and amount; a repair
+    fee is charged to the order's payment method, once (its ledger row's key), whatever the
+    clicks: a second click finds the request moved on."""
     now = now or timezone.now()
     request = lock(request)
     role = check_may(actor, Action.ACCEPT_PROPOSAL, request)
     proposal = pending_proposal(request)
-    address = return_address_text(request, None) if Kind(proposal.kind).needs_goods_back else ""
+    address = (
+        return_address_text(request, None, kind=proposal.kind)
+        if Kind(proposal.kind).needs_goods_back
+        else ""
+    )
     change = advance(
         request,
         Action.ACCEPT_PROPOSAL,
@@ -227,6 +267,7 @@ def accept_proposal(
     )
     if request.state == State.REFUNDED:
         change.money += ledger.agreed_money(request, compensation=proposal.compensation_amount)
+    change.money += ledger.repair_fee_charge(request)
     Proposal.objects.filter(pk=proposal.pk).update(status=Proposal.Status.ACCEPTED, answered_at=now)
     write(change)
     return request
@@ -236,6 +277,8 @@ def accept_proposal(
 def decline_proposal(
     *, request: AfterSalesRequest, actor: Actor, note: str = "", now: datetime | None = None
 ) -> AfterSalesRequest:
+    """Say no to the offer: the request goes back to ``rejected`` (revise, escalate, withdraw);
+    a declined repair fee after the warranty closes it, with nothing charged."""
     now = now or timezone.now()
     request = lock(request)
     role = check_may(actor, Action.DECLINE_PROPOSAL, request)

@@ -31,3 +31,22 @@ def timeout_closure(
     change = advance(request, Action.CLOSE_FOR_TIMEOUT, role=role, actor=actor, now=now)
     change.lapse_offers = True
     return change
+
+
+@transaction.atomic
+def close_unquoted(
+    *, request: AfterSalesRequest, actor: Actor = SYSTEM, now: datetime | None = None
+) -> AfterSalesRequest:
+    """The shop let the deadline to quote a repair after the warranty pass."""
+    now = now or timezone.now()
+    request = lock(request)
+    role = check_may(actor, Action.CLOSE_UNQUOTED, request)
+    write(unquoted_closure(request, role=role, actor=actor, now=now))
+    return request
+
+
+def unquoted_closure(
+    request: AfterSalesRequest, *, role: Role, actor: Actor, now: datetime
+) -> Change:
+    """Closed because no repair fee was quoted in time: nothing is owed."""
+    return advance(request, Action.CLOSE_UNQUOTED, role=role, actor=actor, now=now)

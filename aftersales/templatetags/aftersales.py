@@ -4,7 +4,7 @@ from django import template
 from django.utils import timezone
 
 from ..deadlines import deadline_sentence, when_due_label
-from ..models import AfterSalesRequest
+from ..models import AfterSalesRequest, worded
 
 register = template.Library()
 
@@ -31,8 +31,18 @@ def display_name(user) -> str:
 
 @register.filter
 def event_label(event) -> str:
-    """ "approved the request", "shipped the goods back", … for a logged event."""
-    return event.get_action_display()
+    """ "approved the request", "shipped the goods back", … for a logged event, in the words
+    of its request's kind ("sent the item for repair")."""
+    return event.action_label
+
+
+@register.simple_tag
+def words(request: AfterSalesRequest | None, field: str, value: str) -> str:
+    """A state's, action's, shipment purpose's or phrase's label in the words of the request's
+    kind: ``{% words r "state" entry.obj.to_state %}``, ``{% words r "phrase" "send_to" %}``."""
+    if request is None or request == "":
+        return worded(field, value, kind="")
+    return request.words(field, value)
 
 
 @register.filter

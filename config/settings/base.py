@@ -250,6 +250,8 @@ AFTERSALES_DEADLINES = {
     "seller_response_not_shipped": timedelta(hours=24),
     "seller_response_shipped": timedelta(hours=36),
     "seller_response": timedelta(days=5),
+    # A repair after the warranty: the shop quotes its fee, or the request closes unowed.
+    "seller_quote_repair_fee": timedelta(days=5),
     "buyer_answer_proposal": timedelta(days=5),
     "buyer_after_rejection": timedelta(days=5),
     "buyer_ship_return": timedelta(days=7),

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from aftersales import policy, services, timeline
 from aftersales.errors import AfterSalesError
 from aftersales.forms import EscalateForm, MessageForm, NoteForm, RequestForm, ReturnShipmentForm
-from aftersales.models import Action, AfterSalesRequest, Kind, Proposal, Role
+from aftersales.models import Action, AfterSalesRequest, Kind, LedgerEntry, Proposal, Role
 from aftersales.selectors import STATUS_STATES, requests_for_buyer
 from aftersales.services.messages import CONVERSATION_CLOSED
 from disputes import services as dispute_services
@@ -83,14 +83,14 @@ def _detail_context(request: HttpRequest, aftersales: AfterSalesRequest, **forms
         "dispute": dispute,
         "evidence_asks": evidence_asks(request, dispute, Role.BUYER, forms.get("answer_forms")),
         "complaint": aftersales.complaints.last() if ended else None,
+        # The repair fee the buyer accepted: charged to which payment method, and when.
+        "fee_charge": aftersales.ledger_entries.filter(type=LedgerEntry.Type.REPAIR_FEE).first()
+        if aftersales.repair_fee
+        else None,
         "may_complain": dispute_services.may_complain(aftersales),
         **review_context(aftersales),
         "ship_form": forms.get("ship_form")
-        or (
-            ReturnShipmentForm(seller_pays=aftersales.seller_pays_return_shipping)
-            if "ship_return" in available
-            else None
-        ),
+        or (ReturnShipmentForm(aftersales=aftersales) if "ship_return" in available else None),
         "decline_form": forms.get("decline_form")
         or (NoteForm() if "decline_proposal" in available else None),
         "message_form": forms.get("message_form")
@@ -108,6 +108,16 @@ def _apply_form_context(item, kind, standing, form) -> dict:
     return {"item": item, "kind": kind, "standing": standing, "form": form}
 
 
+def _apply_kind_context(item, standing, now) -> dict:
+    """The kinds the item may still ask for; a repair says whether the shop or the buyer pays."""
+    return {
+        "item": item,
+        "standing": standing,
+        "paid_repair": policy.out_of_warranty(item, now=now),
+        "warranty_ends_at": policy.warranty_ends_at(item),
+    }
+
+
 @login_required
 def apply(request: HttpRequest, item_id: int) -> HttpResponse:
     """申请售后: choose the kind, then the reason, quantity, amount, description and evidence."""
@@ -120,7 +130,7 @@ def apply(request: HttpRequest, item_id: int) -> HttpResponse:
         return _done(open_request)
     kind = request.GET.get("kind") or request.POST.get("kind")
     if kind not in standing.kinds:
-        context = {"item": item, "standing": standing}
+        context = _apply_kind_context(item, standing, now)
         if request.method == "POST":
             # The page was older than the window: say so, and give back what was typed.
             messages.error(
@@ -242,7 +252,12 @@ def accept_proposal(request: HttpRequest, pk: int) -> HttpResponse:
     return act(
         request,
         lambda: services.accept_proposal(request=aftersales, actor=request.user),
-        success=_("You accepted the seller's proposal."),
+        success=_(
+            "You accepted the repair fee; it is charged to your payment method. Now send the "
+            "item for repair."
+        )
+        if aftersales.buyer_pays_repair()
+        else _("You accepted the seller's proposal."),
         done=_url(aftersales),
     )
 
@@ -260,7 +275,9 @@ def decline_proposal(request: HttpRequest, pk: int) -> HttpResponse:
         lambda: services.decline_proposal(
             request=aftersales, actor=request.user, note=form.cleaned_data["note"]
         ),
-        success=_(
+        success=_("You declined the repair fee. The request is closed; nothing was charged.")
+        if aftersales.buyer_pays_repair()
+        else _(
             "You declined the proposal. You can revise your request, ask the platform to step "
             "in, or withdraw."
         ),
@@ -272,7 +289,7 @@ def decline_proposal(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def ship_return(request: HttpRequest, pk: int) -> HttpResponse:
     aftersales = _own_request(request, pk)
-    form = ReturnShipmentForm(request.POST, seller_pays=aftersales.seller_pays_return_shipping)
+    form = ReturnShipmentForm(request.POST, aftersales=aftersales)
     if not form.is_valid():
         context = _detail_context(request, aftersales, ship_form=form)
         return render(request, "buyer/request_detail.html", context, status=400)

@@ -13,6 +13,7 @@ from aftersales.forms import (
     ApproveForm,
     MessageForm,
     ProposalForm,
+    QuoteForm,
     RefusalForm,
     TrackingForm,
 )
@@ -79,7 +80,17 @@ def _detail(
         "approve_form": form(
             "approve_form", "approve" in available, lambda: ApproveForm(aftersales=aftersales)
         ),
-        "proposal_form": form("proposal_form", "propose" in available, ProposalForm),
+        # After the warranty the seller's offer is the quote of the repair fee.
+        "proposal_form": form(
+            "proposal_form",
+            "propose" in available
+            and not aftersales.buyer_pays_repair()
+            and "quote_form" not in forms,
+            ProposalForm,
+        ),
+        "quote_form": form(
+            "quote_form", "propose" in available and aftersales.buyer_pays_repair(), QuoteForm
+        ),
         "reject_form": form("reject_form", "reject" in available, lambda: RefusalForm(owner=owner)),
         "fail_form": form(
             "fail_form",
@@ -140,6 +151,27 @@ def propose(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Proposal sent. The buyer can accept or decline it."))
             return _done(aftersales)
     return _detail(request, aftersales, status=400, proposal_form=form)
+
+
+@seller_required
+@require_POST
+def quote(request: HttpRequest, pk: int) -> HttpResponse:
+    """报价: the fee for a repair after the warranty, for the buyer to accept and pay."""
+    aftersales = _shop_request(request, pk)
+    form = QuoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.quote_repair_fee(request=aftersales, actor=request.user, **form.cleaned_data)
+        except AfterSalesError as error:
+            if moved_on(request, error):
+                return _done(aftersales)
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request, _("Quote sent. The buyer can accept and pay it, or decline it.")
+            )
+            return _done(aftersales)
+    return _detail(request, aftersales, status=400, quote_form=form)
 
 
 def _refusal(request: HttpRequest, pk: int, *, failing_inspection: bool) -> HttpResponse:

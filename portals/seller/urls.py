@@ -11,6 +11,7 @@ urlpatterns = [
     path("requests/<int:pk>/", requests.request_detail, name="request_detail"),
     path("requests/<int:pk>/approve/", requests.approve, name="approve"),
     path("requests/<int:pk>/propose/", requests.propose, name="propose"),
+    path("requests/<int:pk>/quote/", requests.quote, name="quote"),
     path("requests/<int:pk>/reject/", requests.reject, name="reject"),
     path("requests/<int:pk>/receipt/", requests.confirm_receipt, name="confirm_receipt"),
     path("requests/<int:pk>/pass/", requests.pass_inspection, name="pass_inspection"),

@@ -124,16 +124,13 @@ def test_seller_fault_return_outlives_the_no_reason_window(item, delivered):
     assert eligible(item, kind=Kind.RETURN_REFUND, reason=Reason.NOT_AS_DESCRIBED, now=now)
 
 
-def test_repair_within_the_warranty(item, delivered):
-    assert eligible(
-        item, kind=Kind.REPAIR, reason=Reason.QUALITY_PROBLEM, now=delivered + 365 * DAYS
-    )
-    assert not eligible(
-        item,
-        kind=Kind.REPAIR,
-        reason=Reason.QUALITY_PROBLEM,
-        now=delivered + 365 * DAYS + SECOND,
-    )
+def test_repair_is_free_within_the_warranty_and_paid_after_it(item, delivered):
+    within, after = delivered + 365 * DAYS, delivered + 365 * DAYS + SECOND
+    assert eligible(item, kind=Kind.REPAIR, reason=Reason.QUALITY_PROBLEM, now=within)
+    assert not policy.out_of_warranty(item, now=within)
+    # after the warranty a repair may still be asked for: the buyer pays the shop's quote
+    assert eligible(item, kind=Kind.REPAIR, reason=Reason.QUALITY_PROBLEM, now=after)
+    assert policy.out_of_warranty(item, now=after)
 
 
 def test_repair_is_for_faults_not_a_change_of_mind(item, delivered):
@@ -363,11 +360,12 @@ def test_standing_after_every_window_but_the_warranty(item, delivered):
     assert standing.kinds == (Kind.REPAIR,)
 
 
-def test_standing_after_the_warranty_says_why(item, delivered):
+def test_standing_after_the_warranty_leaves_a_paid_repair(item, delivered):
     standing = policy.standing(item, now=delivered + 400 * DAYS)
 
-    assert standing.kinds == ()
-    assert "window" in standing.why_not
+    assert standing.kinds == (Kind.REPAIR,)
+    assert standing.paid_repair_only
+    assert not policy.standing(item, now=delivered + 20 * DAYS).paid_repair_only
 
 
 def test_standing_of_a_fully_refunded_item_says_why(item, seller):

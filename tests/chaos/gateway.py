@@ -24,6 +24,9 @@ class FileGateway:
         time.sleep(float(os.environ.get("CHAOS_GATEWAY_DELAY", "0")))
         return f"FILE-{idempotency_key}"
 
+    def charge(self, *, idempotency_key: str, amount: Decimal, method: str) -> str:
+        return self.pay(idempotency_key=idempotency_key, amount=amount, method=method)
+
 
 def calls(path: Path) -> list[dict]:
     if not path.exists():

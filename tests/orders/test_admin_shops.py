@@ -28,6 +28,7 @@ def shop_form(**addresses):
             f"return_addresses-{i}-recipient": recipient,
             f"return_addresses-{i}-phone": "13800000000",
             f"return_addresses-{i}-address": "杭州市西湖区 1 号",
+            f"return_addresses-{i}-purpose": "return",
         }
         if is_default:
             data[f"return_addresses-{i}-is_default"] = "on"
@@ -56,3 +57,30 @@ def test_a_shop_with_one_default_return_address_is_saved(admin_client):
     assert response.status_code == 302
     shop = Shop.objects.get(name="新店")
     assert shop.default_return_address.recipient == "张三"
+
+
+@pytest.mark.django_db
+def test_a_shop_keeps_a_repair_point_apart_from_its_return_addresses(admin_client):
+    data = shop_form(**{"张三": True, "维修点": False})
+    data["return_addresses-1-purpose"] = "repair"
+
+    response = admin_client.post(reverse("admin:orders_shop_add"), data)
+
+    assert response.status_code == 302
+    shop = Shop.objects.get(name="新店")
+    assert shop.default_return_address.recipient == "张三"
+    assert shop.repair_point.recipient == "维修点"
+    assert shop.destination(repair=True) == shop.repair_point
+    assert shop.destination(repair=False) == shop.default_return_address
+
+
+@pytest.mark.django_db
+def test_a_repair_point_cannot_be_the_default_return_address(admin_client):
+    data = shop_form(**{"维修点": True})
+    data["return_addresses-0-purpose"] = "repair"
+
+    response = admin_client.post(reverse("admin:orders_shop_add"), data)
+
+    assert response.status_code == 200
+    assert "The default address must be one for returns." in response.content.decode()
+    assert not Shop.objects.filter(name="新店").exists()

@@ -141,7 +141,7 @@ def test_a_partly_refunded_item_can_still_get_service(as_buyer, item):
     assert ("Apply for after-sales", f"/items/{item.pk}/apply/") in item_row(response, item).links
 
 
-def test_an_item_past_every_window_says_why(as_buyer, buyer, shop):
+def test_an_item_past_every_window_says_why_and_offers_a_paid_repair(as_buyer, buyer, shop):
     item = OrderItemFactory(
         order__buyer=buyer,
         order__shop=shop,
@@ -149,8 +149,14 @@ def test_an_item_past_every_window_says_why(as_buyer, buyer, shop):
         delivered_at=timezone.now() - timedelta(days=400),
     )
     response = as_buyer.get("/")
-    assert "The after-sales window has passed." in item_row(response, item).text
-    assert item_row(response, item).links == []
+    assert (
+        "The after-sales window has passed; a repair is still possible, for a fee."
+        in item_row(response, item).text
+    )
+    assert item_row(response, item).links == [("Apply for after-sales", f"/items/{item.pk}/apply/")]
+    kinds = Page(as_buyer.get(f"/items/{item.pk}/apply/")).links
+    assert ("Repair", "?kind=repair") in kinds
+    assert not any("kind=return_refund" in href for _, href in kinds)
 
 
 def test_an_item_not_yet_shipped_can_be_refunded(as_buyer, buyer, shop):
