@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .request import ZERO, AfterSalesRequest
-from .vocabulary import Action, Carrier, Kind, RejectionReason, Role, State
+from .vocabulary import Action, Carrier, Kind, RejectionReason, Role, State, action_label
 
 
 class RequestEvent(models.Model):
@@ -60,6 +60,12 @@ class RequestEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Request events are append-only.")
+
+    @property
+    def label(self) -> str:
+        """What the actor did, as the timeline says it after the actor's role; an automatic
+        step says why it happened by itself."""
+        return action_label(self.action, self.actor_role)
 
 
 class Message(models.Model):

@@ -24,6 +24,7 @@ from .vocabulary import (
     CloseReason,
     Kind,
     Reason,
+    Replacement,
     Role,
     State,
 )
@@ -91,6 +92,13 @@ class AfterSalesRequest(FSMModelMixin, models.Model):
         ),
     )
     description = models.TextField(_("description"), max_length=2000)
+    # An exchange names what it wants instead, and where the replacement goes (the order's
+    # shipping address unless the buyer changed it when filing).
+    replacement = models.CharField(
+        _("replacement wanted"), max_length=10, choices=Replacement.choices, blank=True
+    )
+    replacement_details = models.CharField(_("size, colour or variant"), max_length=200, blank=True)
+    delivery_address = models.CharField(_("delivery address"), max_length=255, blank=True)
 
     state = FSMField(_("state"), default=State.SUBMITTED, choices=State.choices, protected=True)
     close_reason = models.CharField(
@@ -269,13 +277,25 @@ class AfterSalesRequest(FSMModelMixin, models.Model):
         field=state, source=State.REJECTED, target=State.SUBMITTED, permission=by(Role.BUYER)
     )
     def resubmit(
-        self, *, kind: str, reason: str, quantity: int, refund_amount: Decimal, description: str
+        self,
+        *,
+        kind: str,
+        reason: str,
+        quantity: int,
+        refund_amount: Decimal,
+        description: str,
+        replacement: str = "",
+        replacement_details: str = "",
+        delivery_address: str = "",
     ) -> None:
         self.kind = kind
         self.reason = reason
         self.quantity = quantity
         self.refund_amount = refund_amount
         self.description = description
+        self.replacement = replacement
+        self.replacement_details = replacement_details
+        self.delivery_address = delivery_address
 
     @transition(
         field=state,

@@ -40,6 +40,20 @@ class Reason(models.TextChoices):
         return self in (Reason.CHANGED_MIND, Reason.WRONG_SIZE)
 
 
+class Replacement(models.TextChoices):
+    """What an exchange asks for instead of the item (换货: the same again, or another variant)."""
+
+    SAME = "same", _("The same item again")
+    SIZE = "size", _("Another size")
+    COLOUR = "colour", _("Another colour")
+    OTHER = "other", _("Another variant")
+
+    @property
+    def needs_details(self) -> bool:
+        """Which size, colour or variant: the seller cannot guess it."""
+        return self is not Replacement.SAME
+
+
 class State(models.TextChoices):
     SUBMITTED = "submitted", _("Waiting for the seller")
     NEGOTIATING = "negotiating", _("Waiting for the buyer to answer the proposal")
@@ -164,6 +178,27 @@ class Action(models.TextChoices):
         "seller_missed_evidence",
         _("noted that the seller did not send the requested evidence in time"),
     )
+
+
+# What the system did when a deadline passed, where the action is one people take too: the
+# timeline, the notifications and the e-mails say why it happened by itself. (The system's own
+# actions, like ``CLOSE_FOR_TIMEOUT``, say so in their label already.)
+AUTOMATIC_LABELS = {
+    Action.APPROVE: _("approved automatically: the seller did not respond in time"),
+    Action.PASS_INSPECTION: _(
+        "counted the inspection as passed: the seller recorded no result in time"
+    ),
+    Action.CONFIRM_DELIVERY: _(
+        "confirmed receipt automatically: the buyer did not confirm in time"
+    ),
+}
+
+
+def action_label(action: str, role: str) -> str:
+    """How the timeline says what ``role`` did: "<who> <label>"."""
+    if role == Role.SYSTEM and action in AUTOMATIC_LABELS:
+        return str(AUTOMATIC_LABELS[action])
+    return str(Action(action).label)
 
 
 class Carrier(models.TextChoices):

@@ -28,6 +28,9 @@ def submit_request(
     refund_amount: Decimal,
     description: str,
     files: Sequence[PreparedFile] = (),
+    replacement: str = "",
+    replacement_details: str = "",
+    delivery_address: str = "",
     now: datetime | None = None,
 ) -> AfterSalesRequest:
     """File a request. The item row is locked so two submissions cannot both pass the checks."""
@@ -41,6 +44,13 @@ def submit_request(
     policy.check_eligibility(
         item, kind=kind, reason=reason, quantity=quantity, refund_amount=refund_amount, now=now
     )
+    replacement, replacement_details, delivery_address = policy.exchange_terms(
+        kind,
+        replacement=replacement,
+        details=replacement_details,
+        delivery_address=delivery_address,
+        order=order,
+    )
     request = AfterSalesRequest(
         order_item=item,
         order=order,
@@ -51,6 +61,9 @@ def submit_request(
         quantity=quantity,
         refund_amount=refund_amount,
         description=description,
+        replacement=replacement,
+        replacement_details=replacement_details,
+        delivery_address=delivery_address,
     )
     request.due_at, request.due_action = deadlines.next_deadline(request, now=now)
     try:
@@ -83,6 +96,9 @@ def resubmit_request(
     refund_amount: Decimal,
     description: str,
     files: Sequence[PreparedFile] = (),
+    replacement: str = "",
+    replacement_details: str = "",
+    delivery_address: str = "",
     now: datetime | None = None,
 ) -> AfterSalesRequest:
     """Revise a rejected request and send it to the seller again (修改申请)."""
@@ -100,6 +116,13 @@ def resubmit_request(
         now=now,
         replacing=request,
     )
+    replacement, replacement_details, delivery_address = policy.exchange_terms(
+        kind,
+        replacement=replacement,
+        details=replacement_details,
+        delivery_address=delivery_address,
+        order=request.order,
+    )
     change = advance(
         request,
         Action.RESUBMIT,
@@ -112,6 +135,9 @@ def resubmit_request(
         quantity=quantity,
         refund_amount=refund_amount,
         description=description,
+        replacement=replacement,
+        replacement_details=replacement_details,
+        delivery_address=delivery_address,
     )
     write(change)
     return request

@@ -4,7 +4,8 @@ from django import template
 from django.utils import timezone
 
 from ..deadlines import deadline_sentence, when_due_label
-from ..models import AfterSalesRequest
+from ..models import AfterSalesRequest, Notification
+from ..notifications import event_summary
 
 register = template.Library()
 
@@ -31,8 +32,17 @@ def display_name(user) -> str:
 
 @register.filter
 def event_label(event) -> str:
-    """ "approved the request", "shipped the goods back", … for a logged event."""
-    return event.get_action_display()
+    """ "approved the request", "shipped the goods back", … for a logged event; an automatic
+    step says why it happened by itself."""
+    return event.label
+
+
+@register.filter
+def notification_text(notification: Notification) -> str:
+    """What a notification of a transition says: who did what, what came of it, what's next."""
+    return event_summary(
+        notification.event, request=notification.request, audience=notification.audience
+    )
 
 
 @register.filter
