@@ -52,7 +52,7 @@ NOW = {
     State.REFUNDED: gettext_lazy("The request is complete: you have been refunded."),
     State.EXCHANGED: gettext_lazy("The exchange is complete."),
     State.REPAIRED: gettext_lazy("The repair is complete."),
-    State.CLOSED: gettext_lazy("The request is closed: %(why)s."),
+    State.CLOSED: gettext_lazy("Closed: %(why)s."),
 }
 
 # Where each of the buyer's buttons leads.
@@ -144,6 +144,20 @@ def arrival(method: str) -> str:
     return _("usually arrives within %(days)s day(s)") % {"days": days}
 
 
+def turned_down(request: AfterSalesRequest, moves: list[RequestEvent]) -> RequestEvent | None:
+    """The move that turned the request down, while the request still stands on it: rejected,
+    or handed to the platform or closed straight from there."""
+    state = request.state
+    if state in (State.DISPUTED, State.CLOSED):
+        entered = next((e for e in reversed(moves) if e.to_state == state), None)
+        if entered is None or entered.from_state != State.REJECTED:
+            return None
+        state = State.REJECTED
+    if state != State.REJECTED:
+        return None
+    return next((e for e in reversed(moves) if e.to_state == State.REJECTED), None)
+
+
 def recommended_after_rejection(refusal: RequestEvent | None) -> str:
     """What to press after a rejection: revise when more evidence answers the seller's reason
     (or after declining a proposal, to ask for something closer to it); otherwise ask the
@@ -167,12 +181,7 @@ def buyer_guide(
     events = [e.obj for e in entries if e.kind == "event"]
     moves = [e for e in events if e.to_state != e.from_state]
     last = moves[-1] if moves else (events[-1] if events else None)
-    refusal = next(
-        (e for e in reversed(moves) if e.to_state == State.REJECTED),
-        None,
-    )
-    if request.state not in (State.REJECTED, State.DISPUTED, State.CLOSED):
-        refusal = None
+    refusal = turned_down(request, moves)
     now = NOW[State(request.state)]
     now = (
         now % {"why": request.get_close_reason_display() or request.get_state_display()}

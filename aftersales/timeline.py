@@ -90,7 +90,9 @@ def progress(request: AfterSalesRequest, entries: "list[Entry] | None" = None) -
         ]
     visited = {request.state} | {to for _, _, to in moves} | {fr for _, fr, _ in moves if fr}
     position, turned_down = request.state, None
-    while position in STOPS:
+    for _stop in STOPS:  # each is left at most once on the way back
+        if position not in STOPS:
+            break
         # The move that entered it last: where it came from, and how.
         action, came_from = next(
             ((a, fr) for a, fr, to in reversed(moves) if to == position and fr != position),
