@@ -144,6 +144,15 @@ def arrival(method: str) -> str:
     return _("usually arrives within %(days)s day(s)") % {"days": days}
 
 
+def money_moved(request: AfterSalesRequest, entries: list[Entry]) -> bool:
+    """Whether the request can have ledger rows, from what the page has read already: money
+    moves when a request is refunded (with any compensation), and return postage the shop pays
+    when the parcel arrives."""
+    return request.state == State.REFUNDED or any(
+        e.kind == "shipment" and e.obj.received_at and e.obj.shipping_fee > 0 for e in entries
+    )
+
+
 def turned_down(request: AfterSalesRequest, moves: list[RequestEvent]) -> RequestEvent | None:
     """The move that turned the request down, while the request still stands on it: rejected,
     or handed to the platform or closed straight from there."""
@@ -246,7 +255,7 @@ def buyer_guide(
 
     payments = [
         Payment(row, "" if row.paid_at else arrival(row.payment_method))
-        for row in request.ledger_entries.all()
+        for row in (request.ledger_entries.all() if money_moved(request, entries) else ())
     ]
     expected = ""
     if not payments and request.is_open and request.refund_amount:

@@ -122,7 +122,10 @@ def event_summary(event: RequestEvent, *, request: AfterSalesRequest, audience: 
         text = _("%(who)s %(did)s: %(outcome)s.") % {"who": who, "did": did, "outcome": outcome}
     else:
         text = _("%(who)s %(did)s.") % {"who": who, "did": did}
-    return f"{text} {next_step}".strip()
+    if not next_step:
+        return text
+    # Sentences follow each other with a space in English, without one in Chinese.
+    return _("%(said)s %(next)s") % {"said": text, "next": next_step}
 
 
 # --- writing them, in the transaction of what they announce -------------------------------------
@@ -260,9 +263,7 @@ def send_emails(notifications: QuerySet[Notification] | Sequence[int]) -> int:
         owed = list(
             notifications.filter(email_pending=True)
             .select_for_update(skip_locked=True, of=("self",))
-            .select_related(
-                "recipient__preferences", "event", "request__order_item", "request__order"
-            )
+            .select_related("recipient__preferences", "event", "request__order_item")
             .order_by("pk")
         )
         if not owed:

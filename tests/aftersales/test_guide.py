@@ -22,6 +22,7 @@ from aftersales.models import (
     Reason,
     RejectionReason,
     Replacement,
+    Ruling,
     State,
 )
 from orders.models import Order
@@ -185,7 +186,7 @@ def test_in_chinese_the_pass_button_names_the_postage(seller, item, buyer):
 # --- finding 3: the stepper ticks only what happened -------------------------------------------
 
 
-def ruled(item, seller, buyer, arbitrator, outcome=State.REFUNDED, amount="100.00"):
+def ruled(item, seller, buyer, arbitrator, outcome=Ruling.Outcome.REFUND, amount="100.00"):
     request = rejected(item, seller)
     services.escalate_to_platform(
         request=request,
