@@ -144,6 +144,7 @@ class RequestForm(EvidenceForm):
     delivery_address = forms.CharField(
         label=_("Send the replacement to"),
         max_length=255,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_(
             "Your order's shipping address. Change it here if the parcel should go elsewhere."
         ),

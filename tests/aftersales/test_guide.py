@@ -307,7 +307,7 @@ def delivered(buyer, shop, seller):
 
 def test_the_exchange_form_asks_for_the_replacement_and_confirms_the_address(as_buyer, delivered):
     page = Page(as_buyer.get(f"/items/{delivered.pk}/apply/?kind=exchange"))
-    assert page.values["delivery_address"] == "上海市徐汇区漕溪北路 88 号"
+    assert page.values["delivery_address"] == "上海市徐汇区漕溪北路 88 号"  # shown to confirm
     assert "What do you want instead?" in page.text
     for label in ("The same item again", "Another size", "Another colour", "Another variant"):
         assert label in page.text
