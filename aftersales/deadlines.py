@@ -110,3 +110,57 @@ def deadline_sentence(request: AfterSalesRequest) -> str:
     if request.due_at <= timezone.now():
         return gettext("Overdue: the automatic step runs within minutes.")
     return WHEN_DUE[request.due_action][1] % {"left": timeuntil(request.due_at)}
+
+
+# What happens at the deadline if nobody acts, as the buyer's page says it beside the date.
+IF_NOBODY_ACTS = {
+    Action.APPROVE: _("If the seller does not respond by then, your request is approved."),
+    Action.CLOSE_FOR_TIMEOUT: _(
+        "If you do nothing by then, the request is closed and nothing is refunded."
+    ),
+    Action.CLOSE_UNQUOTED: _(
+        "If the shop quotes no repair fee by then, the request is closed and nothing is charged."
+    ),
+    Action.REFUND_WITHOUT_RECEIPT: _(
+        "If the seller does not confirm receipt by then, you are refunded automatically."
+    ),
+    Action.PASS_INSPECTION: _(
+        "If the seller records no inspection result by then, the goods count as having passed."
+    ),
+    Action.ESCALATE_OVERDUE: _("If the seller does not act by then, the platform steps in."),
+    Action.CONFIRM_DELIVERY: _(
+        "If you do not confirm by then, receipt is confirmed automatically and the request is "
+        "complete."
+    ),
+}
+APPROVED_AND_REFUNDED = _(
+    "If the seller does not respond by then, your request is approved and refunded at once."
+)
+QUOTE_LAPSES = _(
+    "If you neither accept nor decline the fee by then, the request is closed and nothing is "
+    "charged."
+)
+
+
+def if_nobody_acts(request: AfterSalesRequest) -> str:
+    """The automatic consequence of the request's deadline, addressed to the buyer; ``""``
+    when it has none."""
+    if not request.due_action:
+        return ""
+    if request.due_action == Action.APPROVE and request.kind == Kind.REFUND_ONLY:
+        return str(APPROVED_AND_REFUNDED)
+    if request.due_action == Action.CLOSE_FOR_TIMEOUT and request.buyer_pays_repair():
+        return str(QUOTE_LAPSES)
+    return str(IF_NOBODY_ACTS[request.due_action])
+
+
+def time_left(request: AfterSalesRequest) -> str:
+    """How long until the request's deadline ("4 days, 23 hours"); ``""`` once it passed."""
+    if not request.due_at or request.due_at <= timezone.now():
+        return ""
+    return timeuntil(request.due_at)
+
+
+def ruling_target() -> timedelta:
+    """How long the platform aims to take to rule on a dispute."""
+    return _limit("ruling_target")

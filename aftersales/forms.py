@@ -22,6 +22,7 @@ from .models import (
     Phrase,
     Reason,
     RejectionReason,
+    Replacement,
 )
 from .shipping import tracking_error
 
@@ -138,6 +139,26 @@ class RequestForm(EvidenceForm):
     description = forms.CharField(
         label=_("Description"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
     )
+    # An exchange only: what instead, and where it goes.
+    replacement = forms.ChoiceField(
+        label=_("What do you want instead?"),
+        choices=Replacement.choices,
+        widget=forms.RadioSelect,
+    )
+    replacement_details = forms.CharField(
+        label=_("Which size, colour or variant"),
+        max_length=200,
+        required=False,
+        help_text=_("For example: size L instead of M, or the blue one."),
+    )
+    delivery_address = forms.CharField(
+        label=_("Send the replacement to"),
+        max_length=255,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Your order's shipping address. Change it here if the parcel should go elsewhere."
+        ),
+    )
 
     def __init__(self, *args, item: OrderItem, kind: Kind, now, standing, **kwargs):
         super().__init__(*args, **kwargs)
@@ -174,6 +195,11 @@ class RequestForm(EvidenceForm):
             self.fields["refund_amount"].max_value = standing.refundable
         else:
             del self.fields["refund_amount"]
+        if self.kind == Kind.EXCHANGE:
+            self.fields["delivery_address"].initial = item.order.shipping_address
+        else:
+            for name in ("replacement", "replacement_details", "delivery_address"):
+                del self.fields[name]
 
     def clean_reason(self):
         return Reason(self.cleaned_data["reason"])
@@ -190,7 +216,23 @@ class RequestForm(EvidenceForm):
                     _("For %(quantity)s item(s) you can ask back at most ¥%(limit)s.")
                     % {"quantity": quantity, "limit": limit},
                 )
+        replacement = cleaned.get("replacement")
+        if (
+            replacement
+            and Replacement(replacement).needs_details
+            and not cleaned.get("replacement_details", "").strip()
+        ):
+            self.add_error("replacement_details", policy.NAME_THE_VARIANT)
         return cleaned
+
+    @property
+    def exchange_terms(self) -> dict[str, str]:
+        """What an exchange asks for and where it goes, for the service; nothing otherwise."""
+        return {
+            name: self.cleaned_data.get(name, "")
+            for name in ("replacement", "replacement_details", "delivery_address")
+            if name in self.fields
+        }
 
     @property
     def refund(self) -> Decimal:

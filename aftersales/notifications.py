@@ -33,13 +33,22 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from orders.models import ShopMember
+from orders.models import Order, ShopMember
 from orders.preferences import language_of
 
 from .actors import ARBITRATORS_GROUP
 from .deadlines import deadline_sentence
-from .models import NEXT_ACTOR, TERMINAL_STATES, AfterSalesRequest, Notification, RequestEvent, Role
+from .models import (
+    NEXT_ACTOR,
+    TERMINAL_STATES,
+    AfterSalesRequest,
+    Notification,
+    RequestEvent,
+    Role,
+    State,
+)
 
 User = get_user_model()
 
@@ -60,6 +69,64 @@ def request_url(request_id: int, audience: str) -> str:
     if audience == Role.STAFF:
         return reverse("admin:aftersales_aftersalesrequest_change", args=[request_id])
     return reverse("buyer:request_detail", args=[request_id])
+
+
+# --- what they say ---------------------------------------------------------------------------
+
+# The recipient's next step once an event has left the request in a state, by their side.
+NEXT_STEP = {
+    (State.SUBMITTED, Role.SELLER): gettext_lazy(
+        "Next: approve it, propose another solution or reject it."
+    ),
+    (State.NEGOTIATING, Role.BUYER): gettext_lazy("Next: accept or decline the seller's proposal."),
+    (State.REJECTED, Role.BUYER): gettext_lazy(
+        "Next: revise the request, ask the platform to step in, or withdraw it."
+    ),
+    (State.AWAITING_RETURN, Role.BUYER): gettext_lazy(
+        "Next: send the goods back and enter the tracking number."
+    ),
+    (State.RETURN_SHIPPED, Role.SELLER): gettext_lazy(
+        "Next: confirm receipt when the goods arrive."
+    ),
+    (State.INSPECTING, Role.SELLER): gettext_lazy("Next: record the inspection result."),
+    (State.REPLACEMENT_SHIPPED, Role.BUYER): gettext_lazy("Next: confirm receipt once it arrives."),
+    (State.REPAIR_SHIPPED, Role.BUYER): gettext_lazy("Next: confirm receipt once it arrives."),
+    (State.DISPUTED, Role.SELLER): gettext_lazy(
+        "Next: answer the platform with your statement and evidence."
+    ),
+    (State.DISPUTED, Role.STAFF): gettext_lazy("Next: rule on the dispute."),
+    (State.EXCHANGED, Role.BUYER): gettext_lazy("You can now rate the after-sales service."),
+    (State.REPAIRED, Role.BUYER): gettext_lazy("You can now rate the after-sales service."),
+}
+
+
+def event_summary(event: RequestEvent, *, request: AfterSalesRequest, audience: str) -> str:
+    """What a notification of ``event`` says to one side: who did what, what came of it (for a
+    refund: how much, back to which payment method, and when it usually arrives), and the
+    recipient's next step. The notification centre and the e-mail say the same."""
+    who = capfirst(event.get_actor_role_display())
+    did = request.words("action", event.action, role=event.actor_role)
+    moved = event.to_state != event.from_state
+    next_step = NEXT_STEP.get((event.to_state, audience), "")
+    if moved and event.to_state == State.REFUNDED:
+        method = Order.PaymentMethod(request.order.payment_method)
+        outcome = _("refunded, %(amount)s back to %(method)s") % {
+            "amount": f"¥{request.refund_amount:,.2f}",
+            "method": method.label,
+        }
+        next_step = _("It usually arrives within %(days)s day(s).") % {"days": method.refund_days}
+    elif moved:
+        outcome = request.words("state", event.to_state)
+    else:
+        outcome = ""
+    if outcome:
+        text = _("%(who)s %(did)s: %(outcome)s.") % {"who": who, "did": did, "outcome": outcome}
+    else:
+        text = _("%(who)s %(did)s.") % {"who": who, "did": did}
+    if not next_step:
+        return text
+    # Sentences follow each other with a space in English, without one in Chinese.
+    return _("%(said)s %(next)s") % {"said": text, "next": next_step}
 
 
 # --- writing them, in the transaction of what they announce -------------------------------------
@@ -252,11 +319,7 @@ def _message(notification: Notification, *, current: bool) -> EmailMessage:
             }
             lines = [
                 f"{request.order_item.title} — {request.words('state', event.to_state)}",
-                _("%(who)s %(did)s.")
-                % {
-                    "who": capfirst(event.get_actor_role_display()),
-                    "did": request.words("action", event.action),
-                },
+                event_summary(event, request=request, audience=notification.audience),
             ]
         if current and request.due_at:
             lines.append(

@@ -19,7 +19,7 @@ from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
-from orders.models import OrderItem, Shop
+from orders.models import Order, OrderItem, Shop
 
 from .errors import Ineligible
 from .models import (
@@ -28,10 +28,13 @@ from .models import (
     Kind,
     Phrase,
     Reason,
+    Replacement,
     State,
     seller_pays_return_shipping,
     worded,
 )
+
+NAME_THE_VARIANT = _("Say which size, colour or variant you want instead.")
 
 ONE_OPEN_REQUEST = _("This item already has an after-sales request in progress.")
 
@@ -242,3 +245,19 @@ def check_eligibility(
             )
     elif refund_amount:
         raise Ineligible(_("An exchange or repair does not refund money."))
+
+
+def exchange_terms(
+    kind: str, *, replacement: str, details: str, delivery_address: str, order: Order
+) -> tuple[str, str, str]:
+    """``(replacement, details, delivery address)`` of a request: what an exchange wants
+    instead and where the replacement goes; nothing for the other kinds. An exchange that names
+    nothing wants the same item again, sent to the order's shipping address. Another size,
+    colour or variant must say which (:class:`Ineligible` otherwise)."""
+    if kind != Kind.EXCHANGE:
+        return "", "", ""
+    replacement = Replacement(replacement or Replacement.SAME)
+    details = details.strip()
+    if replacement.needs_details and not details:
+        raise Ineligible(NAME_THE_VARIANT)
+    return replacement, details, delivery_address.strip() or order.shipping_address

@@ -5,6 +5,7 @@ A request outside these querysets does not exist for that actor: views turn it i
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.db.models import Count, F, IntegerField, Max, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
@@ -16,6 +17,7 @@ from .models import (
     OPEN_STATES,
     SUCCESS_STATES,
     AfterSalesRequest,
+    LedgerEntry,
     Role,
     State,
     states_waiting_for,
@@ -190,3 +192,10 @@ class ByIds:
 
     def __getitem__(self, page: slice) -> QuerySet:
         return self.queryset.filter(pk__in=self.queryset.values("pk")[page])
+
+
+def shipping_reimbursed(request: AfterSalesRequest) -> Decimal:
+    """The return shipping the shop pays the buyer on this request (its ledger rows)."""
+    return request.ledger_entries.filter(type=LedgerEntry.Type.SHIPPING_REIMBURSEMENT).aggregate(
+        total=Sum("amount")
+    )["total"] or Decimal("0.00")

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import (
     SUCCESS_STATES,
+    Action,
     AfterSalesRequest,
     Evidence,
     Kind,
@@ -62,47 +63,66 @@ PAID_REPAIR_STEPS = [
 ]
 
 
+# What the step where the request stopped says when the request was turned down there, by
+# the event that turned it down.
+TURNED_DOWN = {
+    Action.REJECT: _("Rejected by the seller"),
+    Action.FAIL_INSPECTION: _("Inspection failed"),
+    Action.DECLINE_PROPOSAL: _("Proposal declined"),
+}
+# States that stop the journey where it was: the stepper shows the step the request left.
+STOPS = (State.DISPUTED, State.CLOSED, State.REJECTED)
+
+
 @dataclass
 class Step:
     label: str
-    status: str  # "done", "current" or "todo"
+    # "done" (it happened), "skipped" (the request went past it without it happening: goods
+    # the buyer kept never went back), "current", "rejected" (where the request was turned
+    # down) or "todo".
+    status: str
 
 
 def progress(request: AfterSalesRequest, entries: "list[Entry] | None" = None) -> list[Step]:
-    """The stepper for the request's kind. A dispute or a closed request stops where it was.
-    Give the page's ``entries`` (its :func:`timeline`) to read the log from them."""
+    """The stepper for the request's kind. A step is ticked only if the request went through
+    one of its states (the event log says so), so a refund the platform granted while the buyer
+    kept the goods does not tick "ship back". A rejection, a dispute or a closed request stops
+    at the step where it was; a rejection shows there. Give the page's ``entries`` (its
+    :func:`timeline`) to read the log from them."""
     steps = PAID_REPAIR_STEPS if request.buyer_pays_repair() else STEPS[Kind(request.kind)]
-    state = request.state
-    if state in (State.DISPUTED, State.CLOSED):
-        # Show how far it got: the state it left to enter the dispute or close, from the log.
-        if entries is None:
-            left = (
-                request.events.filter(to_state=request.state)
-                .exclude(from_state=request.state)
-                .values_list("from_state", flat=True)
-                .last()
-            )
-        else:
-            left = next(
-                (
-                    entry.obj.from_state
-                    for entry in reversed(entries)
-                    if entry.kind == "event"
-                    and entry.obj.to_state == request.state
-                    and entry.obj.from_state != request.state
-                ),
-                None,
-            )
-        state = left or State.SUBMITTED
-    current = next((i for i, (_, states) in enumerate(steps) if state in states), 1)
-    finished = request.state in SUCCESS_STATES
-    return [
-        Step(
-            str(label),
-            "done" if i < current or finished else "current" if i == current else "todo",
+    if entries is None:
+        moves = list(request.events.values_list("action", "from_state", "to_state"))
+    else:
+        moves = [
+            (e.obj.action, e.obj.from_state, e.obj.to_state) for e in entries if e.kind == "event"
+        ]
+    visited = {request.state} | {to for _, _, to in moves} | {fr for _, fr, _ in moves if fr}
+    position, turned_down = request.state, None
+    for _stop in STOPS:  # each is left at most once on the way back
+        if position not in STOPS:
+            break
+        # The move that entered it last: where it came from, and how.
+        action, came_from = next(
+            ((a, fr) for a, fr, to in reversed(moves) if to == position and fr != position),
+            ("", ""),
         )
-        for i, (label, _states) in enumerate(steps)
-    ]
+        if position == State.REJECTED and turned_down is None:
+            turned_down = TURNED_DOWN.get(action)
+        position = came_from or State.SUBMITTED
+    current = next((i for i, (_, states) in enumerate(steps) if position in states), 1)
+    finished = request.state in SUCCESS_STATES
+    result = []
+    for i, (label, states) in enumerate(steps):
+        happened = not states or bool(visited & set(states))
+        if i == current and not finished:
+            status = "rejected" if turned_down else "current"
+            label = turned_down or label
+        elif i < current or finished:
+            status = "done" if happened else "skipped"
+        else:
+            status = "todo"
+        result.append(Step(str(label), status))
+    return result
 
 
 @dataclass

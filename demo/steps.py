@@ -26,6 +26,7 @@ from aftersales.models import (
     LedgerEntry,
     Reason,
     RejectionReason,
+    Replacement,
     Ruling,
     State,
 )
@@ -160,10 +161,20 @@ class ScenarioPlayer:
             description=description,
             files=files,
             now=when,
+            **self._replacement(scenario),
         )
         run.last_at = when
         self.request_ids.append(run.request.pk)
         self._date_rows(run, "submit", when)
+
+    @staticmethod
+    def _replacement(scenario) -> dict[str, str]:
+        """An exchange names what it wants: another size for a wrong size, else the same item."""
+        if scenario.kind != Kind.EXCHANGE:
+            return {}
+        if scenario.reason == Reason.WRONG_SIZE:
+            return {"replacement": Replacement.SIZE, "replacement_details": "换大一码"}
+        return {"replacement": Replacement.SAME}
 
     def _approve(self, run, arg, when, photo) -> None:
         run.request = services.approve_request(request=run.request, actor=run.seller, now=when)

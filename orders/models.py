@@ -156,6 +156,12 @@ class Order(models.Model):
         CARD = "card", _("bank card")
         HUABEI = "huabei", _("Huabei")
 
+        @property
+        def refund_days(self) -> int:
+            """How many days a refund usually takes to reach this method once it is made:
+            what the buyer is told while the payout is pending."""
+            return 5 if self is Order.PaymentMethod.CARD else 1
+
     number = models.CharField(_("order number"), max_length=32, unique=True)
     buyer = models.ForeignKey(
         settings.AUTH_USER_MODEL,

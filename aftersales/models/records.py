@@ -72,8 +72,9 @@ class RequestEvent(LabelledChoices, models.Model):
 
     @property
     def action_label(self) -> str:
-        """What happened, in the words of the request's kind ("sent the item for repair")."""
-        return self.request.words("action", self.action)
+        """What happened, in the words of the request's kind ("sent the item for repair"); an
+        automatic step says why it happened by itself."""
+        return self.request.words("action", self.action, role=self.actor_role)
 
     @property
     def to_state_label(self) -> str:

@@ -25,6 +25,7 @@ from .vocabulary import (
     Kind,
     LabelledChoices,
     Reason,
+    Replacement,
     Role,
     State,
     worded,
@@ -96,6 +97,13 @@ class AfterSalesRequest(LabelledChoices, FSMModelMixin, models.Model):
         ),
     )
     description = models.TextField(_("description"), max_length=2000)
+    # An exchange names what it wants instead, and where the replacement goes (the order's
+    # shipping address unless the buyer changed it when filing).
+    replacement = models.CharField(
+        _("replacement wanted"), max_length=10, choices=Replacement.choices, blank=True
+    )
+    replacement_details = models.CharField(_("size, colour or variant"), max_length=200, blank=True)
+    delivery_address = models.CharField(_("delivery address"), max_length=255, blank=True)
 
     state = FSMField(_("state"), default=State.SUBMITTED, choices=State.choices, protected=True)
     close_reason = models.CharField(
@@ -185,9 +193,10 @@ class AfterSalesRequest(LabelledChoices, FSMModelMixin, models.Model):
         """The state in the words of the request's kind (a repair is sent for repair)."""
         return self.words("state", self.state)
 
-    def words(self, field: str, value: str) -> str:
-        """A state's, action's or shipment purpose's label for this request's kind."""
-        return worded(field, value, kind=self.kind, paid_repair=self.buyer_pays_repair())
+    def words(self, field: str, value: str, *, role: str = "") -> str:
+        """A state's, action's or shipment purpose's label for this request's kind (and, for an
+        action, for who took it: see :func:`worded`)."""
+        return worded(field, value, kind=self.kind, paid_repair=self.buyer_pays_repair(), role=role)
 
     # --- who may do what now: the pages and the services ask here -------------------------
 
@@ -310,6 +319,9 @@ class AfterSalesRequest(LabelledChoices, FSMModelMixin, models.Model):
         refund_amount: Decimal,
         description: str,
         out_of_warranty: bool = False,
+        replacement: str = "",
+        replacement_details: str = "",
+        delivery_address: str = "",
     ) -> None:
         self.out_of_warranty = out_of_warranty
         self.kind = kind
@@ -317,6 +329,9 @@ class AfterSalesRequest(LabelledChoices, FSMModelMixin, models.Model):
         self.quantity = quantity
         self.refund_amount = refund_amount
         self.description = description
+        self.replacement = replacement
+        self.replacement_details = replacement_details
+        self.delivery_address = delivery_address
 
     @transition(
         field=state,

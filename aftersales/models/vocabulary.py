@@ -43,6 +43,20 @@ class Reason(models.TextChoices):
         return self in (Reason.CHANGED_MIND, Reason.WRONG_SIZE)
 
 
+class Replacement(models.TextChoices):
+    """What an exchange asks for instead of the item (换货: the same again, or another variant)."""
+
+    SAME = "same", _("The same item again")
+    SIZE = "size", _("Another size")
+    COLOUR = "colour", _("Another colour")
+    OTHER = "other", _("Another variant")
+
+    @property
+    def needs_details(self) -> bool:
+        """Which size, colour or variant: the seller cannot guess it."""
+        return self is not Replacement.SAME
+
+
 class State(models.TextChoices):
     SUBMITTED = "submitted", _("Waiting for the seller")
     NEGOTIATING = "negotiating", _("Waiting for the buyer to answer the proposal")
@@ -241,14 +255,30 @@ PAID_REPAIR_WORDS = {
     ),
 }
 
+# What the system did when a deadline passed, where the action is one people take too: the
+# timeline, the notifications and the e-mails say why it happened by itself. (The system's own
+# actions, like ``CLOSE_FOR_TIMEOUT``, say so in their label already.)
+AUTOMATIC_LABELS = {
+    Action.APPROVE: _("approved automatically: the seller did not respond in time"),
+    Action.PASS_INSPECTION: _(
+        "counted the inspection as passed: the seller recorded no result in time"
+    ),
+    Action.CONFIRM_DELIVERY: _(
+        "confirmed receipt automatically: the buyer did not confirm in time"
+    ),
+}
 
-def worded(field: str, value: str, *, kind: str, paid_repair: bool = False) -> str:
+
+def worded(field: str, value: str, *, kind: str, paid_repair: bool = False, role: str = "") -> str:
     """The label of a state, an action, a shipment's purpose or a phrase (``field``) in the
-    words of a request of ``kind``: the one place that picks the wording by kind. A repair is
-    sent for repair, not returned; a paid repair's proposal is the shop's quote of the fee."""
+    words of a request of ``kind``: the one place that picks the wording. A repair is sent for
+    repair, not returned; a paid repair's proposal is the shop's quote of the fee; an action the
+    system took (``role``) when a deadline passed says why it happened by itself."""
     if not value:
         return ""
     key = (field, value)
+    if field == "action" and role == Role.SYSTEM and value in AUTOMATIC_LABELS:
+        return str(AUTOMATIC_LABELS[value])
     if paid_repair and key in PAID_REPAIR_WORDS:
         return str(PAID_REPAIR_WORDS[key])
     if kind == Kind.REPAIR and key in REPAIR_WORDS:

@@ -28,6 +28,9 @@ def submit_request(
     refund_amount: Decimal,
     description: str,
     files: Sequence[PreparedFile] = (),
+    replacement: str = "",
+    replacement_details: str = "",
+    delivery_address: str = "",
     now: datetime | None = None,
 ) -> AfterSalesRequest:
     """File a request. The item row is locked so two submissions cannot both pass the checks."""
@@ -41,6 +44,13 @@ def submit_request(
     policy.check_eligibility(
         item, kind=kind, reason=reason, quantity=quantity, refund_amount=refund_amount, now=now
     )
+    replacement, replacement_details, delivery_address = policy.exchange_terms(
+        kind,
+        replacement=replacement,
+        details=replacement_details,
+        delivery_address=delivery_address,
+        order=order,
+    )
     request = AfterSalesRequest(
         order_item=item,
         order=order,
@@ -52,6 +62,9 @@ def submit_request(
         refund_amount=refund_amount,
         description=description,
         out_of_warranty=kind == Kind.REPAIR and policy.out_of_warranty(item, now=now),
+        replacement=replacement,
+        replacement_details=replacement_details,
+        delivery_address=delivery_address,
     )
     request.due_at, request.due_action = deadlines.next_deadline(request, now=now)
     try:
@@ -84,6 +97,9 @@ def resubmit_request(
     refund_amount: Decimal,
     description: str,
     files: Sequence[PreparedFile] = (),
+    replacement: str = "",
+    replacement_details: str = "",
+    delivery_address: str = "",
     now: datetime | None = None,
 ) -> AfterSalesRequest:
     """Revise a rejected request and send it to the seller again (修改申请)."""
@@ -101,6 +117,13 @@ def resubmit_request(
         now=now,
         replacing=request,
     )
+    replacement, replacement_details, delivery_address = policy.exchange_terms(
+        kind,
+        replacement=replacement,
+        details=replacement_details,
+        delivery_address=delivery_address,
+        order=request.order,
+    )
     change = advance(
         request,
         Action.RESUBMIT,
@@ -114,6 +137,9 @@ def resubmit_request(
         refund_amount=refund_amount,
         description=description,
         out_of_warranty=kind == Kind.REPAIR and policy.out_of_warranty(request.order_item, now=now),
+        replacement=replacement,
+        replacement_details=replacement_details,
+        delivery_address=delivery_address,
     )
     write(change)
     return request

@@ -4,7 +4,8 @@ from django import template
 from django.utils import timezone
 
 from ..deadlines import deadline_sentence, when_due_label
-from ..models import AfterSalesRequest, worded
+from ..models import AfterSalesRequest, Notification, worded
+from ..notifications import event_summary
 
 register = template.Library()
 
@@ -43,6 +44,14 @@ def words(request: AfterSalesRequest | None, field: str, value: str) -> str:
     if request is None or request == "":
         return worded(field, value, kind="")
     return request.words(field, value)
+
+
+@register.filter
+def notification_text(notification: Notification) -> str:
+    """What a notification of a transition says: who did what, what came of it, what's next."""
+    return event_summary(
+        notification.event, request=notification.request, audience=notification.audience
+    )
 
 
 @register.filter

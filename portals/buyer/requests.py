@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from aftersales import policy, services, timeline
+from aftersales import guide, policy, services, timeline
 from aftersales.errors import AfterSalesError
 from aftersales.forms import EscalateForm, MessageForm, NoteForm, RequestForm, ReturnShipmentForm
 from aftersales.models import Action, AfterSalesRequest, Kind, LedgerEntry, Proposal, Role
@@ -76,6 +76,7 @@ def _detail_context(request: HttpRequest, aftersales: AfterSalesRequest, **forms
     ended = not aftersales.is_open
     return {
         "aftersales": aftersales,
+        "guide": guide.buyer_guide(aftersales, entries, actions=available, proposal=pending),
         "steps": timeline.progress(aftersales, entries),
         "entries": entries,
         "actions": available,
@@ -165,6 +166,7 @@ def apply(request: HttpRequest, item_id: int) -> HttpResponse:
                 description=form.cleaned_data["description"],
                 files=form.evidence(),
                 now=now,
+                **form.exchange_terms,
             )
         except AfterSalesError as error:
             form.add_error(None, error.message)
@@ -194,6 +196,9 @@ def resubmit(request: HttpRequest, pk: int) -> HttpResponse:
         "quantity": aftersales.quantity,
         "refund_amount": aftersales.refund_amount,
         "description": aftersales.description,
+        "replacement": aftersales.replacement,
+        "replacement_details": aftersales.replacement_details,
+        "delivery_address": aftersales.delivery_address or item.order.shipping_address,
     }
     form = RequestForm(
         request.POST or None,
@@ -217,6 +222,7 @@ def resubmit(request: HttpRequest, pk: int) -> HttpResponse:
                 description=form.cleaned_data["description"],
                 files=form.evidence(),
                 now=now,
+                **form.exchange_terms,
             )
         except AfterSalesError as error:
             if moved_on(request, error):

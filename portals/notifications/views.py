@@ -20,7 +20,9 @@ def target_url(notification: Notification) -> str:
 
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    notifications = request.user.notifications.select_related("request__order_item", "event")
+    notifications = request.user.notifications.select_related(
+        "request__order_item", "request__order", "event"
+    )
     page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "notifications/list.html", {"page": page})
 

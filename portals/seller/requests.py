@@ -18,7 +18,7 @@ from aftersales.forms import (
     TrackingForm,
 )
 from aftersales.models import AfterSalesRequest, Kind, Role
-from aftersales.selectors import buyer_history_count, requests_in_shops
+from aftersales.selectors import buyer_history_count, requests_in_shops, shipping_reimbursed
 from aftersales.services.messages import CONVERSATION_CLOSED
 from disputes import services as dispute_services
 from disputes.forms import DisputeAnswerForm, EvidenceAnswerForm
@@ -66,6 +66,10 @@ def _detail(
         "show_members": True,
         "actions": available,
         "earlier_requests": buyer_history_count(aftersales),
+        # Named on the pass-inspection button: what the shop pays besides the refund.
+        "shipping_reimbursed": shipping_reimbursed(aftersales)
+        if "pass_inspection" in available
+        else None,
         "dispute": dispute,
         **reviews,
         "evidence_asks": evidence_asks(request, dispute, Role.SELLER, forms.get("answer_forms")),

@@ -839,7 +839,7 @@ def test_an_email_on_time_carries_the_deadline(people, item, django_capture_on_c
     due = timezone.localtime(AfterSalesRequest.objects.get(pk=request.pk).due_at)
     for message in mail.outbox:
         assert message.body.splitlines()[0] == f"{item.title} — Waiting for the seller"
-        assert "Buyer filed the request." in message.body
+        assert "Buyer filed the request: Waiting for the seller. Next:" in message.body
         assert f"Deadline: {due:%Y-%m-%d %H:%M} (Beijing time)." in message.body
         assert "moved on" not in message.body
 
