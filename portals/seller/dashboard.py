@@ -93,6 +93,12 @@ def scores_context(shops) -> list[dict]:
     ]
 
 
+def approvable_in_bulk(aftersales) -> bool:
+    """A row gets a tick box when one click may approve it: a refund-only request waiting for
+    the seller's answer."""
+    return aftersales.kind == Kind.REFUND_ONLY and aftersales.state == State.SUBMITTED
+
+
 @seller_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The day's work: what waits for the shop, what is due soon, the queue by deadline.
@@ -113,6 +119,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "filters": filters,
             "page": page,
+            "tickable": {r.pk for r in page if approvable_in_bulk(r)},
             "query": query.urlencode(),
             "state_counts": [(State(s), counts[s]) for s in SELLER_QUEUE_STATES],
             "due_soon": counts["due_soon"],
