@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test lint graph messages clean
+.PHONY: run test lint graph messages screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -44,6 +44,11 @@ graph: $(VENV)/.runtime
 messages: $(VENV)/.runtime
 	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*'
 	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore '.venv/*'
+
+## make screenshots: every page of every portal as the demo users see it, in Chinese and English,
+## at 1280 px and 390 px, from a demo site of its own, into var/screenshots/.
+screenshots: $(VENV)/.dev
+	$(BIN)/python bin/screenshots.py
 
 clean:
 	rm -rf $(VENV) var

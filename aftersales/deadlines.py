@@ -10,8 +10,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.timesince import timeuntil
-from django.utils.translation import gettext
+from django.utils.translation import gettext, npgettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import Action, AfterSalesRequest, Kind, State
@@ -69,33 +68,56 @@ def next_deadline(request: AfterSalesRequest, *, now: datetime) -> tuple[datetim
 WHEN_DUE = {
     Action.APPROVE: (
         _("approved automatically"),
-        _("Approved automatically in %(left)s if the seller does not respond."),
+        _("%(left)s left: approved automatically if the seller does not respond."),
     ),
     Action.CLOSE_FOR_TIMEOUT: (
         _("closed automatically"),
-        _("Closed automatically in %(left)s if the buyer does not act."),
+        _("%(left)s left: closed automatically if the buyer does not act."),
     ),
     Action.CLOSE_UNQUOTED: (
         _("closed if no fee is quoted"),
-        _("Closed automatically in %(left)s if the seller quotes no fee; nothing is charged."),
+        _("%(left)s left: closed automatically if the seller quotes no fee; nothing is charged."),
     ),
     Action.REFUND_WITHOUT_RECEIPT: (
         _("refunded automatically"),
-        _("Refunded automatically in %(left)s if the seller does not confirm receipt."),
+        _("%(left)s left: refunded automatically if the seller does not confirm receipt."),
     ),
     Action.PASS_INSPECTION: (
         _("inspection deemed passed"),
-        _("The inspection counts as passed in %(left)s if the seller records no result."),
+        _("%(left)s left: the inspection counts as passed if the seller records no result."),
     ),
     Action.ESCALATE_OVERDUE: (
         _("handed to the platform"),
-        _("Handed to the platform in %(left)s if the seller does not act."),
+        _("%(left)s left: handed to the platform if the seller does not act."),
     ),
     Action.CONFIRM_DELIVERY: (
         _("receipt confirmed automatically"),
-        _("Receipt is confirmed automatically in %(left)s if the buyer does not confirm it."),
+        _("%(left)s left: receipt is confirmed automatically if the buyer does not confirm it."),
     ),
 }
+
+
+def time_left(moment: datetime, *, now: datetime | None = None) -> str:
+    """The time until ``moment`` in its largest unit and the next one, as a person says it:
+    "4 days 23 hours", "3 hours 5 minutes" (in Chinese "4天23小时", no spaces); at least
+    "1 minute"."""
+    seconds = max(0, int((moment - (now or timezone.now())).total_seconds()))
+    days, seconds = divmod(seconds, 86400)
+    hours, seconds = divmod(seconds, 3600)
+    minutes = max(seconds // 60, 0 if days or hours else 1)
+    units = [
+        (days, npgettext("time left", "%(num)d day", "%(num)d days", days)),
+        (hours, npgettext("time left", "%(num)d hour", "%(num)d hours", hours)),
+        (minutes, npgettext("time left", "%(num)d minute", "%(num)d minutes", minutes)),
+    ]
+    first = next(i for i, (n, _unit) in enumerate(units) if n)
+    said = [unit % {"num": n} for n, unit in units[first : first + 2] if n]
+    if len(said) == 1:
+        return said[0]
+    return pgettext("time left", "%(larger)s %(smaller)s") % {
+        "larger": said[0],
+        "smaller": said[1],
+    }
 
 
 def when_due_label(request: AfterSalesRequest) -> str:
@@ -109,7 +131,7 @@ def deadline_sentence(request: AfterSalesRequest) -> str:
         return ""
     if request.due_at <= timezone.now():
         return gettext("Overdue: the automatic step runs within minutes.")
-    return WHEN_DUE[request.due_action][1] % {"left": timeuntil(request.due_at)}
+    return WHEN_DUE[request.due_action][1] % {"left": time_left(request.due_at)}
 
 
 # What happens at the deadline if nobody acts, as the buyer's page says it beside the date.
@@ -152,13 +174,6 @@ def if_nobody_acts(request: AfterSalesRequest) -> str:
     if request.due_action == Action.CLOSE_FOR_TIMEOUT and request.buyer_pays_repair():
         return str(QUOTE_LAPSES)
     return str(IF_NOBODY_ACTS[request.due_action])
-
-
-def time_left(request: AfterSalesRequest) -> str:
-    """How long until the request's deadline ("4 days, 23 hours"); ``""`` once it passed."""
-    if not request.due_at or request.due_at <= timezone.now():
-        return ""
-    return timeuntil(request.due_at)
 
 
 def ruling_target() -> timedelta:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -253,6 +254,9 @@ def buyer_guide(
     else:
         if_nobody_acts = _("Nothing more happens: the request is finished.")
 
+    time_left = ""
+    if request.due_at and request.due_at > timezone.now():
+        time_left = deadlines.time_left(request.due_at)
     payments = [
         Payment(row, "" if row.paid_at else arrival(row.payment_method))
         # the repair fee the buyer pays is shown with the repair's terms, not as money back
@@ -279,7 +283,7 @@ def buyer_guide(
         choices=choices,
         waiting_for=waiting_for,
         due_at=request.due_at,
-        time_left=deadlines.time_left(request),
+        time_left=time_left,
         if_nobody_acts=if_nobody_acts,
         payments=payments,
         expected=expected,

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
@@ -22,6 +23,9 @@ urlpatterns = [
         RedirectView.as_view(url="/admin/aftersales/%(model)s/%(rest)s", query_string=True),
     ),
     path("admin/", admin.site.urls),
+    # Pages name their icon; this answers browsers that ask anyway (an evidence photo opened on
+    # its own, an error page) instead of a 404.
+    path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}favicon.ico")),
     # Evidence for everyone who may see the request: buyer, seller, staff (access-checked).
     path("evidence/<int:pk>/", files.evidence_file, name="evidence"),
     path(

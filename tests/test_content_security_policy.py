@@ -19,7 +19,7 @@ POLICY = {
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self'",
+    "img-src 'self' blob:",  # the previews of chosen photos
     "media-src 'self'",
     "object-src 'none'",
     "base-uri 'none'",

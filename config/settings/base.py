@@ -145,13 +145,14 @@ TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 # Content-Security-Policy on every page (django-csp): scripts, styles, images and video only
 # from this site, no inline script or style (none is used: the pages' CSS and JS are static
 # files, the trend chart is SVG drawn with attributes), no plugins, no framing, forms post only
-# here. Evidence files keep their own stricter policy (portals/files.py).
+# here. Evidence files keep their own stricter policy (portals/files.py). Images may also be
+# blob: URLs: the page's own previews of the photos a person has chosen, before sending them.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF],
+        "img-src": [SELF, "blob:"],
         "media-src": [SELF],
         "object-src": [NONE],
         "base-uri": [NONE],

@@ -100,6 +100,12 @@ def scores_context(shops) -> list[dict]:
 QUEUE_CACHE_SECONDS = 60
 
 
+def approvable_in_bulk(aftersales) -> bool:
+    """A row gets a tick box when one click may approve it: a refund-only request waiting for
+    the seller's answer."""
+    return aftersales.kind == Kind.REFUND_ONLY and aftersales.state == State.SUBMITTED
+
+
 @seller_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The day's work: what waits for the shop, what is due soon, the queue by deadline.
@@ -118,10 +124,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
     def queue() -> dict:
         counts = seller_dashboard_counts(ids, now=timezone.now())
+        page = Paginator(ByIds(filters.queue(ids)), PAGE_SIZE).get_page(request.GET.get("page"))
         return {
-            "page": Paginator(ByIds(filters.queue(ids)), PAGE_SIZE).get_page(
-                request.GET.get("page")
-            ),
+            "page": page,
+            "tickable": {r.pk for r in page if approvable_in_bulk(r)},
             "state_counts": [(State(s), counts[s]) for s in SELLER_QUEUE_STATES],
             "due_soon": counts["due_soon"],
             "overdue": counts["overdue"],

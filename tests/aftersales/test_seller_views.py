@@ -503,7 +503,7 @@ def test_request_page_shows_order_item_evidence_history_and_timeline(
     assert "¥100.00 × 2 · paid ¥200.00" in page.text
     assert "Buyer: buyer · 1 earlier request with this shop" in page.text
     assert "The lid of the tin was dented and the seal broken." in page.text
-    assert "Approved automatically in 4 days" in page.text
+    assert "4 days 23 hours left: approved automatically" in page.text
     # the gallery and the timeline show both photos, served to the seller
     dent, seal = request.evidence.order_by("pk")
     assert {f"/evidence/{dent.pk}/thumb/", f"/evidence/{seal.pk}/thumb/"} <= set(page.images)

@@ -71,9 +71,7 @@ class Page:
 
     @property
     def messages(self) -> list[str]:
-        return [
-            _visible(m) for m in re.findall(r'<li[^>]*role="status"[^>]*>(.*?)</li>', self.html)
-        ]
+        return [_visible(m) for m in re.findall(r'<p[^>]*role="status"[^>]*>(.*?)</p>', self.html)]
 
     @property
     def errors(self) -> list[str]:

@@ -1,0 +1,131 @@
+"""Every page of every portal, as a demo user reaches it, for looking at them all at once.
+
+``pages()`` reads the loaded demo (``load_demo``) and names, for each demo login, the pages that
+person can open: the buyer's orders, the application steps, the request list, request pages in
+each state the buyer has one in, and the revise, escalate, complain and review forms; the
+seller's queue and request pages in several states; the staff's admin index, dispute queue and
+case files, and complaints; and the sign-in page for nobody signed in (login ``""``).
+``make screenshots`` (``bin/screenshots.py``) photographs them; the browser tests visit them.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils import timezone
+
+from aftersales.models import Action, AfterSalesRequest, Dispute, Role
+from disputes.models import Complaint
+from disputes.services import may_complain
+from orders.models import OrderItem
+from reviews.services import can_review
+
+from .catalogue import MAIN_BUYER, SHOPS
+
+SELLER, STAFF = "seller", "staff"
+
+
+@dataclass(frozen=True)
+class Page:
+    login: str  # the demo user who opens it; "" for nobody signed in
+    name: str  # a short file-name-safe name: "buyer-request-rejected"
+    path: str
+
+
+def pages() -> list[Page]:
+    return [*_anonymous(), *_buyer(), *_seller(), *_staff()]
+
+
+def _anonymous() -> list[Page]:
+    return [Page("", "login", reverse("login"))]
+
+
+def _one_per_state(requests) -> dict[str, AfterSalesRequest]:
+    """The most recent request in each state."""
+    chosen: dict[str, AfterSalesRequest] = {}
+    for request in requests.order_by("-created_at"):
+        chosen.setdefault(request.state, request)
+    return chosen
+
+
+def _buyer() -> list[Page]:
+    buyer = get_user_model().objects.get(username=MAIN_BUYER)
+    mine = AfterSalesRequest.objects.filter(buyer=buyer)
+    fresh = (
+        OrderItem.objects.filter(order__buyer=buyer, delivered_at__isnull=False)
+        .filter(aftersales_requests__isnull=True)
+        .order_by("-order__paid_at")
+        .first()
+    )
+    found = [
+        Page(MAIN_BUYER, "buyer-my-orders", reverse("home")),
+        Page(MAIN_BUYER, "buyer-requests", reverse("buyer:request_list")),
+        Page(MAIN_BUYER, "buyer-notifications", reverse("notifications:list")),
+    ]
+    if fresh is not None:
+        apply = reverse("buyer:apply", args=[fresh.pk])
+        found += [
+            Page(MAIN_BUYER, "buyer-apply-kind", apply),
+            Page(MAIN_BUYER, "buyer-apply-return", f"{apply}?kind=return_refund"),
+        ]
+    for state, request in sorted(_one_per_state(mine).items()):
+        found.append(
+            Page(
+                MAIN_BUYER,
+                f"buyer-request-{state}",
+                reverse("buyer:request_detail", args=[request.pk]),
+            )
+        )
+    now = timezone.now()
+    forms = {
+        "revise": ("buyer:resubmit", lambda r: r.allows(Action.RESUBMIT, Role.BUYER)),
+        "escalate": ("buyer:escalate", lambda r: r.allows(Action.ESCALATE, Role.BUYER)),
+        "complain": (
+            "buyer:complain",
+            lambda r: may_complain(r) and not Complaint.objects.filter(request=r).exists(),
+        ),
+        "review": ("reviews:review", lambda r: can_review(r, now=now)),
+    }
+    for name, (url, fits) in forms.items():
+        request = next((r for r in mine.order_by("-created_at") if fits(r)), None)
+        if request is not None:
+            found.append(Page(MAIN_BUYER, f"buyer-{name}", reverse(url, args=[request.pk])))
+    shop = mine.order_by("-created_at").values_list("shop_id", flat=True).first()
+    if shop is not None:
+        found.append(Page(MAIN_BUYER, "buyer-shop-page", reverse("reviews:shop", args=[shop])))
+    return found
+
+
+def _seller() -> list[Page]:
+    theirs = AfterSalesRequest.objects.filter(shop__name=SHOPS[0].name)
+    found = [
+        Page(SELLER, "seller-dashboard", reverse("seller:dashboard")),
+        Page(SELLER, "seller-notifications", reverse("notifications:list")),
+    ]
+    for state, request in sorted(_one_per_state(theirs).items()):
+        found.append(
+            Page(
+                SELLER,
+                f"seller-request-{state}",
+                reverse("seller:request_detail", args=[request.pk]),
+            )
+        )
+    return found
+
+
+def _staff() -> list[Page]:
+    found = [
+        Page(STAFF, "staff-admin-index", reverse("admin:index")),
+        Page(STAFF, "staff-dispute-queue", reverse("admin:aftersales_dispute_changelist")),
+        Page(STAFF, "staff-complaints", reverse("admin:disputes_complaint_changelist")),
+    ]
+    for status in Dispute.Status:
+        dispute = Dispute.objects.filter(status=status).order_by("-opened_at").first()
+        if dispute is not None:
+            path = reverse("admin:aftersales_dispute_change", args=[dispute.pk])
+            found.append(Page(STAFF, f"staff-dispute-{status}", path))
+    complaint = Complaint.objects.order_by("-pk").first()
+    if complaint is not None:
+        path = reverse("admin:disputes_complaint_change", args=[complaint.pk])
+        found.append(Page(STAFF, "staff-complaint", path))
+    return found
