@@ -55,6 +55,16 @@ NOW = {
     State.REPAIRED: gettext_lazy("The repair is complete."),
     State.CLOSED: gettext_lazy("Closed: %(why)s."),
 }
+# A repair's item goes to the shop to be repaired, not back (finding 8 of issue 13).
+REPAIR_NOW = {
+    State.AWAITING_RETURN: gettext_lazy(
+        "The seller is waiting for you to send the item for repair."
+    ),
+    State.RETURN_SHIPPED: gettext_lazy(
+        "The item is on its way to be repaired. The seller confirms when it arrives."
+    ),
+    State.INSPECTING: gettext_lazy("The seller has the item and checks it before repairing it."),
+}
 
 # Where each of the buyer's buttons leads.
 LEADS_TO = {
@@ -88,6 +98,9 @@ ACCEPT_MONEY = gettext_lazy(
 )
 ACCEPT_GOODS_BACK = gettext_lazy(
     "The request continues as “%(kind)s” on the seller's terms: you then send the goods back."
+)
+ACCEPT_REPAIR = gettext_lazy(
+    "The request continues as a repair on the seller's terms: you then send the item for repair."
 )
 
 # Rejections the buyer can answer with more evidence: revising is the way forward. For the
@@ -192,7 +205,8 @@ def buyer_guide(
     moves = [e for e in events if e.to_state != e.from_state]
     last = moves[-1] if moves else (events[-1] if events else None)
     refusal = turned_down(request, moves)
-    now = NOW[State(request.state)]
+    now = (REPAIR_NOW if request.kind == Kind.REPAIR else {}).get(request.state)
+    now = now or NOW[State(request.state)]
     now = (
         now % {"why": request.get_close_reason_display() or request.get_state_display()}
         if request.state == State.CLOSED
@@ -216,7 +230,9 @@ def buyer_guide(
             if proposal is None:
                 continue
             leads_to = (
-                ACCEPT_GOODS_BACK % {"kind": proposal.get_kind_display()}
+                str(ACCEPT_REPAIR)
+                if proposal.kind == Kind.REPAIR
+                else ACCEPT_GOODS_BACK % {"kind": proposal.get_kind_display()}
                 if Kind(proposal.kind).needs_goods_back
                 else ACCEPT_MONEY
                 % {

@@ -480,6 +480,8 @@ def test_repair_pages_and_notifications_speak_of_sending_for_repair(item, seller
         assert "Waiting for the buyer to send the item for repair" in page
         assert "ship back" not in page.lower()
     assert "Send the item for repair to" in buyer_page
+    assert "The seller is waiting for you to send the item for repair." in buyer_page
+    assert "goods back" not in buyer_page
     assert "Shipping you paid to send it for repair" in buyer_page
     assert "Return shipping you paid" not in buyer_page
     assert "Repair address:" in seller_page and "Return address" not in seller_page
