@@ -102,7 +102,7 @@ def test_the_page_answers_in_order_what_happened_what_to_do_by_when_if_nobody_ac
     actions = section(html, "actions")
     assert "Nothing is needed from you now: it is the seller's move." in actions
     assert "Ends the request now and nothing is refunded." in actions
-    assert "4 days, 23 hours left" in section(html, "by-when")
+    assert "4 days 23 hours left" in section(html, "by-when")
     assert "If the seller does not respond by then, your request is approved." in section(
         html, "if-nobody-acts"
     )
