@@ -150,14 +150,36 @@ class Marketplace:
             flat = f"{rng.randint(1, 30)} 栋 {rng.randint(1, 28)}{rng.randint(1, 4):02d} 室"
             addresses[username] = f"{family}{given} {phone} {rng.choice(CITIES)} {flat}"
         # The main buyer's orders are placed on purpose: in every shop, old and recent, one
-        # paid a few hours ago (not shipped yet).
+        # paid a few hours ago (not shipped yet), and one in the seller's shop and one in the
+        # electronics shop bought before their warranty began (400 and 800 days ago): items a
+        # repair is paid for (the shop quotes a fee).
         plan: list[tuple[str, int, float]] = [
             (MAIN_BUYER, shop, age + (rng.uniform(-0.3, 0.3) if age > 1 else 0))
             for shop, ages in enumerate(
                 (
-                    (0.2, 1.5, 3, 4.5, 6.5, 8, 9.5, 11, 12.5, 14, 17, 20, 24, 28, 33, 39, 46, 53),
+                    (
+                        0.2,
+                        1.5,
+                        3,
+                        4.5,
+                        6.5,
+                        8,
+                        9.5,
+                        11,
+                        12.5,
+                        14,
+                        17,
+                        20,
+                        24,
+                        28,
+                        33,
+                        39,
+                        46,
+                        53,
+                        400,
+                    ),
                     (2.5, 6, 9, 11, 13, 18, 25, 31, 44),
-                    (4, 7.5, 11, 16, 22, 30, 41, 55),
+                    (4, 7.5, 11, 16, 22, 30, 41, 55, 800),
                     (5.5, 10, 15, 27, 49),
                 )
             )
