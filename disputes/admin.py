@@ -109,6 +109,10 @@ class WaitingForFilter(admin.SimpleListFilter):
 # would take (at 1280 px it pushed the dispute queue into sideways scrolling). The index page
 # and the breadcrumbs lead everywhere the menu did.
 admin.site.enable_nav_sidebar = False
+# The staff see the platform's name, not the framework's ("Django 管理").
+admin.site.site_header = _("After-sales platform · staff")
+admin.site.site_title = _("After-sales platform · staff")
+admin.site.index_title = _("Disputes, complaints and payouts")
 
 
 class WorkQueueMixin:

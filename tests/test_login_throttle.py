@@ -220,7 +220,7 @@ def test_the_admin_login_is_throttled_the_same_way(staff):
     text = Page(right).text
     assert LOCKED in text
     assert "Try again after" in text
-    assert "Django administration" in text  # the admin's own look
+    assert "After-sales platform · staff" in text  # the admin's own look
     assert not signed_in(client)
     # and the portal's login knows it too: one throttle for both doors
     assert sign_in("staff", PASSWORD)[1].status_code == 429
