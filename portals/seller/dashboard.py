@@ -31,6 +31,7 @@ from aftersales.selectors import (
 )
 from reviews.charts import trend_svg
 from reviews.summary import summaries
+from webhooks.selectors import owned_shop_ids
 
 from .access import seller_required, shop_ids
 
@@ -138,6 +139,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             "shops": shops,
             "shop_scores": scores_context(shops),
+            "owns_shop": SimpleLazyObject(lambda: bool(owned_shop_ids(request.user))),
         },
     )
 
