@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftersales.models import AfterSalesRequest
 from aftersales.models.vocabulary import LabelledChoices
@@ -63,9 +64,9 @@ class Delivery(LabelledChoices, models.Model):
     """One message to one endpoint, with the outcome of its latest attempt."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("pending")
-        DELIVERED = "delivered", _("delivered")
-        FAILED = "failed", _("failed")
+        PENDING = "pending", pgettext_lazy("webhook delivery", "pending")
+        DELIVERED = "delivered", pgettext_lazy("webhook delivery", "delivered")
+        FAILED = "failed", pgettext_lazy("webhook delivery", "failed")
 
     endpoint = models.ForeignKey(
         Endpoint, verbose_name=_("endpoint"), on_delete=models.CASCADE, related_name="deliveries"
