@@ -6,6 +6,10 @@ mid-task (``acks_late`` + ``reject_on_worker_lost``): a crash loses nothing and 
 The notifications themselves are written with their event; these tasks send what they still
 owe. A task that is lost altogether (the broker was down at commit, or restarted empty) is made
 up by the sweep's per-minute pass: owed e-mails and payouts whose lease expired are sent again.
+
+The announce tasks also tell the extension hook (:data:`aftersales.signals.committed`) what
+committed, after their e-mails: the apps above (webhooks) hear of events, messages and
+reminders there, in the worker, without this core importing them.
 """
 
 from datetime import datetime, timedelta
