@@ -29,9 +29,9 @@ from aftersales.selectors import (
     seller_queue,
     shops_changed_at,
 )
+from orders.models import ShopMember
 from reviews.charts import trend_svg
 from reviews.summary import summaries
-from webhooks.selectors import owned_shop_ids
 
 from .access import seller_required, shop_ids
 
@@ -139,7 +139,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             "shops": shops,
             "shop_scores": scores_context(shops),
-            "owns_shop": SimpleLazyObject(lambda: bool(owned_shop_ids(request.user))),
+            "owns_shop": any(shop.member_role == ShopMember.Role.OWNER for shop in shops),
         },
     )
 

@@ -30,9 +30,5 @@ urlpatterns = [
     path("webhooks/<int:pk>/enabled/", webhooks.set_enabled, name="webhook_enabled"),
     path("webhooks/<int:pk>/test/", webhooks.send_test, name="webhook_test"),
     path("webhooks/<int:pk>/delete/", webhooks.delete, name="webhook_delete"),
-    path(
-        "webhooks/<int:pk>/deliveries/<int:delivery_id>/resend/",
-        webhooks.resend,
-        name="webhook_resend",
-    ),
+    path("webhooks/deliveries/<int:pk>/resend/", webhooks.resend, name="webhook_resend"),
 ]

@@ -16,11 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftersales.errors import AfterSalesError
-from orders.models import Shop
+from orders.models import Shop, ShopMember
 from webhooks import events, services
 from webhooks.forms import EndpointForm
 from webhooks.models import Delivery, Endpoint
-from webhooks.selectors import deliveries_of, endpoints_for_owner, owned_shop_ids
+from webhooks.selectors import deliveries_of, endpoints_for_owner
 
 from .access import seller_required
 
@@ -35,7 +35,9 @@ def owner_required(view: Callable) -> Callable:
     @seller_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        request.owned_shop_ids = owned_shop_ids(request.user)
+        request.owned_shop_ids = [
+            shop.pk for shop in request.seller_shops if shop.member_role == ShopMember.Role.OWNER
+        ]
         if not request.owned_shop_ids:
             return render(request, "seller/webhooks_owner_only.html", status=403)
         return view(request, *args, **kwargs)
@@ -154,11 +156,13 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @owner_required
 @require_POST
-def resend(request: HttpRequest, pk: int, delivery_id: int) -> HttpResponse:
-    endpoint = _endpoint(request, pk)
+def resend(request: HttpRequest, pk: int) -> HttpResponse:
     delivery = get_object_or_404(
-        Delivery.objects.select_related("endpoint"), pk=delivery_id, endpoint=endpoint
+        Delivery.objects.select_related("endpoint"),
+        pk=pk,
+        endpoint__in=endpoints_for_owner(request.user),
     )
+    endpoint = delivery.endpoint
     return _act(
         request,
         endpoint,

@@ -49,7 +49,7 @@ def test_another_shops_endpoint_and_delivery_are_not_found(client, owner, theirs
         "seller:webhook_delete",
     ):
         assert client.post(reverse(name, args=[endpoint.pk]), {"enabled": "0"}).status_code == 404
-    resend = reverse("seller:webhook_resend", args=[endpoint.pk, delivery.pk])
+    resend = reverse("seller:webhook_resend", args=[delivery.pk])
     assert client.post(resend).status_code == 404
     endpoint.refresh_from_db()
     assert endpoint.enabled and Endpoint.objects.filter(pk=endpoint.pk).exists()
