@@ -6,6 +6,10 @@ mid-task (``acks_late`` + ``reject_on_worker_lost``): a crash loses nothing and 
 The notifications themselves are written with their event; these tasks send what they still
 owe. A task that is lost altogether (the broker was down at commit, or restarted empty) is made
 up by the sweep's per-minute pass: owed e-mails and payouts whose lease expired are sent again.
+
+The announce tasks also tell the extension hook (:data:`aftersales.signals.committed`) what
+committed, after their e-mails: the apps above (webhooks) hear of events, messages and
+reminders there, in the worker, without this core importing them.
 """
 
 from datetime import datetime, timedelta
@@ -15,6 +19,7 @@ from celery import shared_task
 from .notifications import announce, send_emails, send_reminder_emails
 from .payments import PayoutFailed, flag_failed_payout, hold_for_retry
 from .payments import pay_out as pay
+from .signals import send_committed
 
 PAYOUT_RETRIES = 5
 # Backoff between payout attempts: 30 s, 1, 2, 4, 4 min. Each retry waits in a worker for its
@@ -32,20 +37,31 @@ IDEMPOTENT = {"ignore_result": True, "acks_late": True, "reject_on_worker_lost":
 
 @shared_task(**IDEMPOTENT)
 def announce_transition(event_id: int, audiences: list[str] | None = None) -> None:
-    """E-mail the notifications of one event."""
+    """E-mail the notifications of one event, then tell the extension hook
+    (:data:`aftersales.signals.committed`)."""
     announce([(event_id, audiences)])
+    send_committed(events=[event_id])
 
 
 @shared_task(**IDEMPOTENT)
 def announce_transitions(announcements: list[tuple[int, list[str] | None]]) -> None:
-    """The e-mails of a whole batch of transitions (the deadline sweep's), in one task."""
+    """The e-mails of a whole batch of transitions (the deadline sweep's), in one task; then
+    the extension hook hears of them all at once."""
     announce([(event_id, audiences) for event_id, audiences in announcements])
+    send_committed(events=[event_id for event_id, _ in announcements])
+
+
+@shared_task(**IDEMPOTENT)
+def announce_message(message_id: int) -> None:
+    """A message posted to a request's thread, for the extension hook (it sends no e-mail)."""
+    send_committed(messages=[message_id])
 
 
 @shared_task(**IDEMPOTENT)
 def send_reminder(request_id: int) -> None:
-    """E-mail the reminders of a request's deadline."""
+    """E-mail the reminders of a request's deadline, then tell the extension hook."""
     send_reminder_emails(request_id=request_id)
+    send_committed(reminders=[request_id])
 
 
 @shared_task(**IDEMPOTENT)

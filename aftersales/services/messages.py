@@ -11,6 +11,7 @@ from ..actors import Actor
 from ..errors import InvalidInput, StaleAction
 from ..evidence import PreparedFile
 from ..models import AfterSalesRequest, Message
+from ..tasks import announce_message
 from .core import PARTIES, attach_evidence, check_role, lock
 
 CONVERSATION_CLOSED = _("This request is finished; the conversation is closed.")
@@ -25,7 +26,8 @@ def post_message(
     files: Sequence[PreparedFile] = (),
     now: datetime | None = None,
 ) -> Message:
-    """Add to the thread. Parties and staff may write while the request is open."""
+    """Add to the thread. Parties and staff may write while the request is open. Announced
+    (to the extension hook: webhooks) once it commits."""
     request = lock(request)
     role = check_role(actor, request, PARTIES)
     if not request.accepts_messages:
@@ -36,4 +38,5 @@ def post_message(
         request=request, author=actor, author_role=role, body=body, created_at=now or timezone.now()
     )
     attach_evidence(request, files, message=message)
+    transaction.on_commit(lambda: announce_message.delay(message.pk), robust=True)
     return message

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "aftersales",
     "disputes",
     "reviews",
+    "webhooks",
     "demo",
 ]
 
@@ -283,6 +284,29 @@ PAYOUT_NEVER_TRIED_AFTER = timedelta(minutes=2)
 # lost) is sent by the per-minute pass.
 NOTIFICATION_EMAIL_RESEND_AFTER = timedelta(minutes=2)
 
+# Webhooks (README "Webhooks"): one attempt waits TIMEOUT seconds for an answer; after a failed
+# attempt the next waits BACKOFF[attempts - 1] (seven attempts over about 21 hours), then the
+# delivery is failed. An attempt holds its row for LEASE; the per-minute pass sends again what
+# is due and what nobody holds. An endpoint is turned off (and its owners told) after
+# DISABLE_AFTER_FAILED_DELIVERIES deliveries in a row ran out of attempts, or DISABLE_AFTER
+# of failing without a success. Plain http:// is accepted only for this machine, and only with
+# DEBUG or ALLOW_HTTP_LOOPBACK (the tests' receivers).
+WEBHOOKS = {
+    "TIMEOUT": 10,
+    "BACKOFF": [
+        timedelta(minutes=1),
+        timedelta(minutes=5),
+        timedelta(minutes=30),
+        timedelta(hours=2),
+        timedelta(hours=6),
+        timedelta(hours=12),
+    ],
+    "LEASE": timedelta(minutes=2),
+    "DISABLE_AFTER_FAILED_DELIVERIES": 5,
+    "DISABLE_AFTER": timedelta(days=1),
+    "ALLOW_HTTP_LOOPBACK": False,
+}
+
 # Where the site is served, for the links in e-mails (no trailing slash).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -336,6 +360,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {"task": "aftersales.sweep.sweep_deadlines", "schedule": 60.0},
     "refresh-shop-scores": {"task": "reviews.tasks.refresh_all_shop_scores", "schedule": 600.0},
     "dispute-deadlines": {"task": "disputes.tasks.sweep_dispute_deadlines", "schedule": 60.0},
+    "webhook-deliveries": {"task": "webhooks.tasks.send_due_deliveries", "schedule": 60.0},
 }
 
 # Sessions and the cache. With Redis every web process on every machine shares them, so any

@@ -22,3 +22,5 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_EAGER", "1") == "1"
 CELERY_TASK_EAGER_PROPAGATES = True
 LANGUAGE_CODE = os.environ.get("TEST_LANGUAGE_CODE", "en")
+# The webhook tests' receivers listen on http://127.0.0.1.
+WEBHOOKS = {**WEBHOOKS, "ALLOW_HTTP_LOOPBACK": True}  # noqa: F405

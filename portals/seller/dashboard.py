@@ -29,6 +29,7 @@ from aftersales.selectors import (
     seller_queue,
     shops_changed_at,
 )
+from orders.models import ShopMember
 from reviews.charts import trend_svg
 from reviews.summary import summaries
 
@@ -144,6 +145,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             "shops": shops,
             "shop_scores": scores_context(shops),
+            "owns_shop": any(shop.member_role == ShopMember.Role.OWNER for shop in shops),
         },
     )
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dashboard, requests
+from . import dashboard, requests, webhooks
 
 app_name = "seller"
 
@@ -25,4 +25,11 @@ urlpatterns = [
         requests.provide_evidence,
         name="provide_evidence",
     ),
+    path("webhooks/", webhooks.endpoint_list, name="webhooks"),
+    path("webhooks/<int:pk>/", webhooks.endpoint_detail, name="webhook"),
+    path("webhooks/<int:pk>/secret/", webhooks.reveal_secret, name="webhook_secret"),
+    path("webhooks/<int:pk>/enabled/", webhooks.set_enabled, name="webhook_enabled"),
+    path("webhooks/<int:pk>/test/", webhooks.send_test, name="webhook_test"),
+    path("webhooks/<int:pk>/delete/", webhooks.delete, name="webhook_delete"),
+    path("webhooks/deliveries/<int:pk>/resend/", webhooks.resend, name="webhook_resend"),
 ]
