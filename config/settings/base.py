@@ -49,7 +49,11 @@ INSTALLED_APPS = [
     "django_fsm",
     "axes",
     "csp",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "orders",
+    "apikeys",
     "aftersales",
     "disputes",
     "reviews",
@@ -378,3 +382,36 @@ LOGGING = {
 # this machine only, while it is unset).
 INSTALLED_APPS += ["health_check"]
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+
+# The seller API (/api/v1/, README "Integrate your ERP"): bearer API keys only (no session, so
+# no CSRF), JSON in and out, errors in one shape (portals/api/errors.py), a request rate per
+# key (API_RATE: DRF's "<n>/<second|minute|hour|day>", counted in the cache).
+API_RATE = os.environ.get("API_RATE", "600/minute")
+# The list shows a change once it is this old, longer than any transaction that changes a
+# request, so a sync's cursor never passes a change still being committed (portals/api/sync.py).
+API_SYNC_SETTLE = timedelta(seconds=int(os.environ.get("API_SYNC_SETTLE_SECONDS", "10")))
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["portals.api.access.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["portals.api.access.ShopKey"],
+    "DEFAULT_THROTTLE_CLASSES": ["portals.api.access.PerKeyThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "portals.api.errors.handle",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "After-sales seller API",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "RequestReasonEnum": "aftersales.models.vocabulary.Reason",
+        "RefusalReasonEnum": "aftersales.models.vocabulary.RejectionReason",
+        "DisputeReasonEnum": "aftersales.models.dispute.Dispute.Reason",
+        "RoleEnum": "aftersales.models.vocabulary.Role",
+    },
+}
