@@ -91,7 +91,7 @@ class IdempotentAnswer(models.Model):
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64)
     status = models.PositiveSmallIntegerField(null=True)
-    body = models.JSONField(null=True)
+    body = models.TextField(blank=True)  # JSON text (jsonb would refuse a \u0000 echoed back)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

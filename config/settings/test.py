@@ -1,8 +1,8 @@
 """The test suite: fast hashing, in-memory email, tasks run in-process."""
 
 import os
-from datetime import timedelta
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 from .base import *  # noqa: F403

@@ -34,8 +34,9 @@ def fingerprint(request) -> str:
     digest = hashlib.sha256()
     digest.update(f"{request.method} {request.path}\n".encode())
     data = request.data
-    fields = {k: data.getlist(k) for k in sorted(data)} if hasattr(data, "getlist") else data
-    digest.update(json.dumps(fields, sort_keys=True, cls=DjangoJSONEncoder).encode())
+    if hasattr(data, "getlist"):  # a form: its fields (DRF adds the files to ``data``)
+        data = {k: data.getlist(k) for k in sorted(data) if k not in request.FILES}
+    digest.update(json.dumps(data, sort_keys=True, cls=DjangoJSONEncoder).encode())
     for name in sorted(request.FILES):
         for upload in request.FILES.getlist(name):
             digest.update(f"\n{name}:{upload.name}:".encode())
@@ -53,12 +54,12 @@ def idempotent(handler: Callable) -> Callable:
         key = request.headers.get(HEADER)
         if key is None:
             return handler(view, request, *args, **kwargs)
-        if not key or len(key) > MAX_LENGTH:
+        if not key or len(key) > MAX_LENGTH or not key.isprintable():
             return error_response(
                 400,
                 "invalid",
-                _("The Idempotency-Key header must have 1 to 255 characters."),
-                fields={HEADER: [_("1 to 255 characters.")]},
+                _("The Idempotency-Key header must have 1 to 255 printable characters."),
+                fields={HEADER: [_("1 to 255 printable characters.")]},
             )
         print_ = fingerprint(request)
         try:
@@ -80,7 +81,7 @@ def idempotent(handler: Callable) -> Callable:
             record.delete()
             return response
         record.status = response.status_code
-        record.body = json.loads(json.dumps(response.data, cls=DjangoJSONEncoder))
+        record.body = json.dumps(response.data, cls=DjangoJSONEncoder)
         record.save(update_fields=["status", "body"])
         return response
 
@@ -100,4 +101,6 @@ def _replay(record: IdempotentAnswer, print_: str) -> Response:
             "idempotency_in_progress",
             _("A request with this Idempotency-Key is still running; try again shortly."),
         )
-    return Response(record.body, status=record.status, headers={"Idempotent-Replayed": "true"})
+    return Response(
+        json.loads(record.body), status=record.status, headers={"Idempotent-Replayed": "true"}
+    )

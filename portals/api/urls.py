@@ -1,6 +1,5 @@
 from django.urls import path
 from django.utils import translation
-from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
@@ -17,12 +16,10 @@ class Schema(SpectacularAPIView):
     permission_classes = [AllowAny]
     throttle_classes = []
 
-    @extend_schema(exclude=True)
-    def get(self, request, *args, **kwargs):
+    def dispatch(self, request, *args, **kwargs):
         with translation.override("en"):
-            response = super().get(request, *args, **kwargs)
-            response.render()
-        return response
+            response = super().dispatch(request, *args, **kwargs)
+            return response.render()
 
 
 class Docs(SpectacularSwaggerSplitView):

@@ -72,7 +72,9 @@ def test_one_request_with_its_events_evidence_shipments_proposals_and_messages(a
 
 
 def test_the_list_filters_by_state_kind_and_modification_time(api, shop, seller, buyer):
-    refund = file_request(OrderItemFactory(order__buyer=buyer, order__shop=shop), kind="refund_only")
+    refund = file_request(
+        OrderItemFactory(order__buyer=buyer, order__shop=shop), kind="refund_only"
+    )
     exchange = file_request(OrderItemFactory(order__buyer=buyer, order__shop=shop), kind="exchange")
     AfterSalesRequest.objects.filter(pk=refund.pk).update(
         updated_at=timezone.now() - timedelta(days=2)
@@ -92,10 +94,14 @@ def test_the_list_filters_by_state_kind_and_modification_time(api, shop, seller,
 
 
 def test_the_cursor_pages_without_gaps_or_repeats(api, shop, buyer):
-    requests = [file_request(OrderItemFactory(order__buyer=buyer, order__shop=shop)) for _ in range(5)]
+    requests = [
+        file_request(OrderItemFactory(order__buyer=buyer, order__shop=shop)) for _ in range(5)
+    ]
     seen, cursor, pages = [], None, 0
     while True:
-        response = api.get("/api/v1/requests/", {"limit": 2, **({"cursor": cursor} if cursor else {})})
+        response = api.get(
+            "/api/v1/requests/", {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        )
         body = response.json()
         seen += [row["id"] for row in body["results"]]
         cursor, pages = body["next_cursor"], pages + 1
@@ -230,7 +236,9 @@ def test_ship_the_replacement_or_the_repaired_item(api, item, kind, state, purpo
 
 def test_message_while_open_and_409_once_closed(api, item):
     request = file_request(item)
-    response = api.post(url(request, "messages"), {"body": "Could you send a photo?"}, format="json")
+    response = api.post(
+        url(request, "messages"), {"body": "Could you send a photo?"}, format="json"
+    )
     assert response.status_code == 200
     assert response.json()["messages"][-1]["author"] == "Warehouse ERP (API)"
 
