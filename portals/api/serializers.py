@@ -79,7 +79,10 @@ class RequestSummary(serializers.Serializer):
     finished_at = serializers.DateTimeField(allow_null=True)
 
     def get_url(self, obj) -> str:
-        return absolute(self.context, "api:request", obj.pk)
+        # The list's URL plus the id (``requests/<id>/``), built once per answer, not per row.
+        if "requests_url" not in self.context:
+            self.context["requests_url"] = absolute(self.context, "api:requests")
+        return f"{self.context['requests_url']}{obj.pk}/"
 
     def get_buyer(self, obj) -> str:
         return display_name(obj.buyer)

@@ -90,6 +90,15 @@ def _detail(request, pk: int) -> dict:
     return s.RequestDetail(aftersales, context={"request": request}).data
 
 
+# The columns a summary (``serializers.RequestSummary``) shows.
+SUMMARY_COLUMNS = [
+    *("id", "state", "kind", "reason", "quantity", "refund_amount", "due_at", "due_action"),
+    *("close_reason", "created_at", "updated_at", "finished_at", "order__number"),
+    *("order_item__title", "order_item__sku"),
+    *("buyer__username", "buyer__first_name", "buyer__last_name"),
+]
+
+
 class ListFilters(forms.Form):
     state = forms.ChoiceField(choices=State.choices, required=False)
     kind = forms.ChoiceField(choices=Kind.choices, required=False)
@@ -137,7 +146,13 @@ class RequestList(APIView):
         if not filters.is_valid():
             raise invalid(filters.errors)
         data = filters.cleaned_data
-        requests = _shop_requests(request)
+        # What a summary shows, and no more (the selector's joins serve the pages).
+        requests = (
+            _shop_requests(request)
+            .select_related(None)
+            .select_related("order", "order_item", "buyer")
+            .only(*SUMMARY_COLUMNS)
+        )
         if data["state"]:
             requests = requests.filter(state=data["state"])
         if data["kind"]:
