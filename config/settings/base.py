@@ -402,6 +402,20 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "After-sales seller API",
     "VERSION": "1.0.0",
+    "DESCRIPTION": (
+        "The after-sales desk of one shop, for its ERP or customer-service tool.\n\n"
+        "**Keys.** The shop's owner creates a key at `/seller/api-keys/` (shown once); send it "
+        "as `Authorization: Bearer ak_…`. Scopes: `read`, `act`. The key acts as the shop, and "
+        "the request's event log names it (\"<name> (API)\"). Another shop's request is a 404.\n\n"
+        "**Sync.** `GET /api/v1/requests/` lists changes oldest first with a cursor; keep the "
+        "last `next_cursor` and ask with it again later.\n\n"
+        "**Actions.** Every POST takes an `Idempotency-Key`; a repeat returns the first answer. "
+        "A stale action answers 409 with the request's current state.\n\n"
+        "**Errors** have one shape: `{\"error\": {\"code\", \"message\", \"fields\", "
+        "\"current\"?}}`, the message in the `Accept-Language` language (zh-hans, en).\n\n"
+        "**Rate.** Each key has its own rate (`API_RATE`, 600/minute by default); past it, 429 "
+        "with `Retry-After` (seconds)."
+    ),
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -35,9 +35,13 @@ class KeyForm(forms.Form):
     def __init__(self, *args, shops, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["shop"].queryset = shops
-        if len(shops) == 1:
-            self.fields["shop"].initial = shops[0]
+        self.only_shop = shops[0] if len(shops) == 1 else None
+        if self.only_shop is not None:  # nothing to choose
+            self.fields["shop"].required = False
             self.fields["shop"].widget = forms.HiddenInput()
+
+    def clean_shop(self):
+        return self.cleaned_data.get("shop") or self.only_shop
 
 
 def _owned_shops(request: HttpRequest):
