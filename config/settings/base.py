@@ -411,8 +411,8 @@ SPECTACULAR_SETTINGS = {
         "last `next_cursor` and ask with it again later.\n\n"
         "**Actions.** Every POST takes an `Idempotency-Key`; a repeat returns the first answer. "
         "A stale action answers 409 with the request's current state.\n\n"
-        "**Errors** have one shape: `{\"error\": {\"code\", \"message\", \"fields\", "
-        "\"current\"?}}`, the message in the `Accept-Language` language (zh-hans, en).\n\n"
+        '**Errors** have one shape: `{"error": {"code", "message", "fields", '
+        '"current"?}}`, the message in the `Accept-Language` language (zh-hans, en).\n\n'
         "**Rate.** Each key has its own rate (`API_RATE`, 600/minute by default); past it, 429 "
         "with `Retry-After` (seconds)."
     ),
