@@ -1,12 +1,15 @@
 """Idempotent writes, the rate per key, and the order system's import endpoint."""
 
 import json
+import re
 
 import pytest
 from django.core.cache import cache
 from django.test import override_settings
 
 from apikeys import services as keys
+from apikeys.models import ApiKey
+from apikeys.services import key_for_token
 from orders.models import Order
 from tests.aftersales.factories import file_request
 from tests.api.conftest import client_with
@@ -125,3 +128,16 @@ def test_a_shop_key_may_not_import_orders(api, shop):
     response = api.post("/api/v1/orders/import", [an_order(shop)], format="json")
     assert response.status_code == 403
     assert not Order.objects.filter(number="T20261201001").exists()
+
+
+def test_staff_create_a_platform_key_in_the_admin_shown_once(admin_client):
+    response = admin_client.post(
+        "/admin/apikeys/apikey/add/", {"name": "Order system"}, follow=True
+    )
+    assert response.status_code == 200
+    text = response.content.decode()
+    token = re.search(r"(ak_[0-9a-f]{12}\.[A-Za-z0-9_-]+)", text).group(1)
+    key = ApiKey.objects.get()
+    assert key.shop is None and key.scopes == ["orders:import"] and key.name == "Order system"
+    assert key_for_token(token) == key
+    assert token not in admin_client.get(f"/admin/apikeys/apikey/{key.pk}/change/").content.decode()
