@@ -217,9 +217,10 @@ class Browser:
         self.host, self.port = parts.hostname, parts.port
         self.cookies: dict[str, str] = {}
         self.token = ""
+        self.headers: dict[str, str] = {}  # sent with every request (an API key)
 
     def request(self, method: str, path: str, form: dict | None = None) -> Response:
-        headers = {"Accept-Language": "zh-hans", "Cookie": self.cookie_header()}
+        headers = {"Accept-Language": "zh-hans", "Cookie": self.cookie_header(), **self.headers}
         body = None
         if form is not None:
             body = urlencode({**form, "csrfmiddlewaretoken": self.token})
@@ -277,15 +278,26 @@ end
 """
 
 
-def wrk(url: str, *, cookie: str, seconds: float, clients: int = 10, threads: int = 2) -> dict:
+def wrk(
+    url: str,
+    *,
+    cookie: str = "",
+    seconds: float,
+    clients: int = 10,
+    threads: int = 2,
+    headers: tuple[str, ...] = (),
+) -> dict:
     """Load ``url`` with ``clients`` concurrent connections for ``seconds``; requests/s and
-    latency percentiles (ms) of the requests that completed."""
+    latency percentiles (ms) of the requests that completed. ``headers``: more of them, e.g.
+    an API key's ``Authorization``."""
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: apt-get install -y wrk")
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_REPORT)
     command = ["wrk", f"-t{threads}", f"-c{clients}", f"-d{round(seconds)}s", "--timeout", "60s"]
-    command += ["--latency", "-s", script.name, "-H", f"Cookie: {cookie}"]
+    command += ["--latency", "-s", script.name]
+    for header in ([f"Cookie: {cookie}"] if cookie else []) + list(headers):
+        command += ["-H", header]
     command += ["-H", "Accept-Language: zh-hans", url]
     finished = subprocess.run(command, capture_output=True, text=True)
     os.unlink(script.name)

@@ -58,6 +58,9 @@ PAGES = [
     ("staff: dispute page", "staff", "/admin/aftersales/dispute/{dispute}/change/"),
     ("staff: complaints", "staff", "/admin/disputes/complaint/"),
     ("shop page (busy shop)", "buyer", "/shops/{shop}/"),
+    # The seller API with a read key of the seller's shop: its sync's first page, as an ERP
+    # asks for it (README "Integrate your ERP").
+    ("api: requests list (50)", "api", "/api/v1/requests/?limit=50"),
 ]
 DETAIL_PAGES = {"buyer: request page", "seller: request page", "staff: dispute page"}
 LIST_PAGES = [page for page in PAGES if page[0] not in DETAIL_PAGES and "frame" not in page[0]]
@@ -85,15 +88,31 @@ def pick_ids() -> dict[str, int]:
     }
 
 
-def capture(username: str, path: str):
-    """Load ``path`` in-process as ``username``; the response and the queries it made."""
+def api_key() -> str:
+    """A fresh read key of the demo seller's shop (revoked when the run ends)."""
+    from apikeys.services import create_shop_key
+    from orders.models import ShopMember
+
+    member = ShopMember.objects.select_related("shop", "user").get(
+        user__username="seller", role=ShopMember.Role.OWNER
+    )
+    _, token = create_shop_key(shop=member.shop, actor=member.user, name="bench", scopes=["read"])
+    return token
+
+
+def capture(username: str, path: str, token: str = ""):
+    """Load ``path`` in-process as ``username`` (or with the API key ``token`` for "api");
+    the response and the queries it made."""
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
-    client.force_login(get_user_model().objects.get(username=username))
+    if username == "api":
+        client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    else:
+        client.force_login(get_user_model().objects.get(username=username))
     client.get(path)  # warm: first-use caches (content types, templates) are not the page's
     with CaptureQueriesContext(connection) as queries:
         response = client.get(path)
@@ -120,16 +139,20 @@ def measure(database_url: str, *, seconds: float, clients: int, only: str) -> di
     }
     print(f"\n{results['database']}: {results['requests']} requests; ids {ids}")
     print(f"load: {results['load_before']}")
+    token = api_key()
     with Server(database_url) as server:  # collects the static files the pages refer to
         queries = {}
         for label, who, path in pages:
-            response, captured = capture(who, path)
+            response, captured = capture(who, path, token)
             if response.status_code != 200:
                 sys.exit(f"{label}: {path} answers HTTP {response.status_code} in-process")
             queries[label] = len(captured)
-        browsers = {who: Browser(server.base) for who in ("buyer", "seller", "staff")}
+        browsers = {who: Browser(server.base) for who in ("buyer", "seller", "staff", "api")}
         for who, browser in browsers.items():
-            browser.login(who, admin=who == "staff")
+            if who == "api":
+                browser.headers["Authorization"] = f"Bearer {token}"
+            else:
+                browser.login(who, admin=who == "staff")
         alone = {}  # one request's time, alone on the server
         for label, who, path in [("ping", "buyer", PING), *pages]:
             answer = browsers[who].get(path)
@@ -139,8 +162,15 @@ def measure(database_url: str, *, seconds: float, clients: int, only: str) -> di
 
         def load(who: str, path: str, length: int = seconds) -> dict:
             server.wait_idle()
-            cookie = browsers[who].cookie_header()
-            report = wrk(server.base + path, cookie=cookie, seconds=length, clients=clients)
+            browser = browsers[who]
+            headers = tuple(f"{name}: {value}" for name, value in browser.headers.items())
+            report = wrk(
+                server.base + path,
+                cookie=browser.cookie_header(),
+                seconds=length,
+                clients=clients,
+                headers=headers,
+            )
             return {**report, "run_seconds": length}
 
         pings, rows = [load("buyer", PING)], {}
@@ -160,6 +190,7 @@ def measure(database_url: str, *, seconds: float, clients: int, only: str) -> di
         row["of_ping"] = row["rps"] / row["ping_rps"]
     results.update(pings=pings, ping_rps=sum(p["rps"] for p in pings) / len(pings), pages=rows)
     results["load_after"] = machine_load()
+    revoke_api_key(token)
     print(HEADER)
     for number, ping in enumerate(pings):
         show(f"ping {number + 1} of {len(pings)}", PING, ping, None, ping["rps"])
@@ -167,6 +198,13 @@ def measure(database_url: str, *, seconds: float, clients: int, only: str) -> di
         show(label, row["path"], row, row["queries"], row["ping_rps"])
     print(f"load: {results['load_after']}")
     return results
+
+
+def revoke_api_key(token: str) -> None:
+    from apikeys.services import key_for_token, revoke_key
+
+    if key := key_for_token(token):
+        revoke_key(key=key, actor=key.created_by)
 
 
 HEADER = (

@@ -34,6 +34,8 @@ urlpatterns = [
     path("uploads/<int:pk>/", files.pending_file, name="pending_upload"),
     path("", include("portals.reviews.urls")),
     path("seller/", include("portals.seller.urls")),
+    # The seller API and the order system's import (README "Integrate your ERP").
+    path("api/v1/", include("portals.api.urls")),
     path("notifications/", include("portals.notifications.urls")),
     path("", include("portals.buyer.urls")),
 ]

@@ -45,6 +45,16 @@ PROGRESS_FIELDS = ("shipped_at", "delivered_at")
 MAX_ITEMS = 100
 
 
+class TimeField(forms.DateTimeField):
+    """A time as JSON gives it: text (or nothing). Anything else (a number, an object) is
+    refused like a malformed time, instead of reaching the parser."""
+
+    def to_python(self, value):
+        if value is not None and not isinstance(value, str):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
 class OrderRow(forms.Form):
     number = forms.CharField(
         max_length=32,
@@ -59,7 +69,7 @@ class OrderRow(forms.Form):
     shop = forms.IntegerField(min_value=1)
     payment_method = forms.ChoiceField(choices=Order.PaymentMethod.choices)
     shipping_address = forms.CharField(max_length=255, required=False)
-    paid_at = forms.DateTimeField()
+    paid_at = TimeField()
 
     def clean_buyer(self):
         username = self.cleaned_data["buyer"]
@@ -83,8 +93,8 @@ class ItemRow(forms.Form):
     unit_price = forms.DecimalField(min_value=Decimal("0"), max_digits=12, decimal_places=2)
     quantity = forms.IntegerField(min_value=1, max_value=10_000)
     amount_paid = forms.DecimalField(min_value=Decimal("0"), max_digits=12, decimal_places=2)
-    shipped_at = forms.DateTimeField(required=False)
-    delivered_at = forms.DateTimeField(required=False)
+    shipped_at = TimeField(required=False)
+    delivered_at = TimeField(required=False)
 
     def clean(self):
         data = super().clean()

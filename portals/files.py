@@ -13,11 +13,14 @@ answer, so a slow phone does not hold a gunicorn worker for a video.
 """
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest
+from django.contrib.auth.views import redirect_to_login
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from aftersales.models import Evidence, PendingUpload
 from aftersales.selectors import visible_requests
+
+from .api.access import api_user
 
 
 def serve(field, content_type: str, *, download_name: str) -> FileResponse:
@@ -31,10 +34,18 @@ def serve(field, content_type: str, *, download_name: str) -> FileResponse:
     return response
 
 
-@login_required
-def evidence_file(request: HttpRequest, pk: int, variant: str = "file") -> FileResponse:
+def evidence_file(request: HttpRequest, pk: int, variant: str = "file") -> HttpResponse:
+    """For a signed-in user, or an API client with its key (``Authorization: Bearer``): the
+    API's evidence links are these URLs, checked the same way, as the key's own user."""
+    user = api_user(request)
+    if user is None:
+        response = HttpResponse(status=401)
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+        return response
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
     evidence = get_object_or_404(
-        Evidence.objects.filter(request__in=visible_requests(request.user).values("pk")), pk=pk
+        Evidence.objects.filter(request__in=visible_requests(user).values("pk")), pk=pk
     )
     if variant == "thumb":
         return serve(evidence.thumbnail, "image/jpeg", download_name=f"thumb-{evidence.pk}.jpg")

@@ -49,7 +49,11 @@ INSTALLED_APPS = [
     "django_fsm",
     "axes",
     "csp",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "orders",
+    "apikeys",
     "aftersales",
     "disputes",
     "reviews",
@@ -406,3 +410,50 @@ LOGGING = {
 # this machine only, while it is unset).
 INSTALLED_APPS += ["health_check"]
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+
+# The seller API (/api/v1/, README "Integrate your ERP"): bearer API keys only (no session, so
+# no CSRF), JSON in and out, errors in one shape (portals/api/errors.py), a request rate per
+# key (API_RATE: DRF's "<n>/<second|minute|hour|day>", counted in the cache).
+API_RATE = os.environ.get("API_RATE", "600/minute")
+# The list shows a change once it is this old, longer than any transaction that changes a
+# request, so a sync's cursor never passes a change still being committed (portals/api/sync.py).
+API_SYNC_SETTLE = timedelta(seconds=int(os.environ.get("API_SYNC_SETTLE_SECONDS", "10")))
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["portals.api.access.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["portals.api.access.ShopKey"],
+    "DEFAULT_THROTTLE_CLASSES": ["portals.api.access.PerKeyThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "portals.api.errors.handle",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "After-sales seller API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": (
+        "The after-sales desk of one shop, for its ERP or customer-service tool.\n\n"
+        "**Keys.** The shop's owner creates a key at `/seller/api-keys/` (shown once); send it "
+        "as `Authorization: Bearer ak_…`. Scopes: `read`, `act`. The key acts as the shop, and "
+        "the request's event log names it (\"<name> (API)\"). Another shop's request is a 404.\n\n"
+        "**Sync.** `GET /api/v1/requests/` lists changes oldest first with a cursor; keep the "
+        "last `next_cursor` and ask with it again later.\n\n"
+        "**Actions.** Every POST takes an `Idempotency-Key`; a repeat returns the first answer. "
+        "A stale action answers 409 with the request's current state.\n\n"
+        '**Errors** have one shape: `{"error": {"code", "message", "fields", '
+        '"current"?}}`, the message in the `Accept-Language` language (zh-hans, en).\n\n'
+        "**Rate.** Each key has its own rate (`API_RATE`, 600/minute by default); past it, 429 "
+        "with `Retry-After` (seconds)."
+    ),
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "RequestReasonEnum": "aftersales.models.vocabulary.Reason",
+        "RefusalReasonEnum": "aftersales.models.vocabulary.RejectionReason",
+        "DisputeReasonEnum": "aftersales.models.dispute.Dispute.Reason",
+        "RoleEnum": "aftersales.models.vocabulary.Role",
+    },
+}

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from . import dashboard, requests, webhooks
+from . import api_keys, dashboard, requests, webhooks
 
 app_name = "seller"
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("export.csv", dashboard.export_queue, name="export"),
+    path("api-keys/", api_keys.api_keys, name="api_keys"),
+    path("api-keys/<int:pk>/revoke/", api_keys.revoke, name="revoke_api_key"),
     path("bulk-approve/", dashboard.bulk_approve, name="bulk_approve"),
     path("requests/<int:pk>/", requests.request_detail, name="request_detail"),
     path("requests/<int:pk>/approve/", requests.approve, name="approve"),

@@ -206,3 +206,12 @@ def test_refusals_are_written_in_the_operators_language(tmp_path, shop, buyer):
 def test_a_file_in_an_unknown_format_is_refused(tmp_path, shop, buyer):
     _, err, code = run(tmp_path, [an_order(shop)], name="orders.xml")
     assert code == 1 and "--format" in err
+
+
+def test_a_time_that_is_not_text_is_refused_not_a_crash(tmp_path, shop, buyer):
+    order = an_order(shop, paid_at={"at": "today"})
+    order["items"][0]["delivered_at"] = 20261121
+    out, err, code = run(tmp_path, [order])
+    assert code == 1
+    assert "paid_at" in err and "delivered_at" in err
+    assert not Order.objects.exists()
