@@ -244,8 +244,18 @@ def record_activity(
         created_at=now,
     )
     attach_evidence(request, files, event=event)
+    mark_changed(request, now=now)
     notify_on_commit(event, notify)
     return event
+
+
+def mark_changed(request: AfterSalesRequest, *, now: datetime) -> None:
+    """Something was added to the request without moving it (a message, a statement, an
+    evidence request): it counts as changed (``updated_at``) for whoever follows changes, the
+    API's sync by modification time and the seller center's cached queue. The caller holds
+    the request's lock."""
+    AfterSalesRequest.objects.filter(pk=request.pk).update(updated_at=now)
+    request.updated_at = now
 
 
 def attach_evidence(

@@ -12,7 +12,7 @@ from ..errors import InvalidInput, StaleAction
 from ..evidence import PreparedFile
 from ..models import AfterSalesRequest, Message
 from ..tasks import announce_message
-from .core import PARTIES, attach_evidence, check_role, lock
+from .core import PARTIES, attach_evidence, check_role, lock, mark_changed
 
 CONVERSATION_CLOSED = _("This request is finished; the conversation is closed.")
 
@@ -34,9 +34,11 @@ def post_message(
         raise StaleAction(CONVERSATION_CLOSED)
     if not body.strip():
         raise InvalidInput(_("Write a message first."))
+    now = now or timezone.now()
     message = Message.objects.create(
-        request=request, author=actor, author_role=role, body=body, created_at=now or timezone.now()
+        request=request, author=actor, author_role=role, body=body, created_at=now
     )
     attach_evidence(request, files, message=message)
+    mark_changed(request, now=now)
     transaction.on_commit(lambda: announce_message.delay(message.pk), robust=True)
     return message

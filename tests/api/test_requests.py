@@ -116,6 +116,22 @@ def test_the_cursor_pages_without_gaps_or_repeats(api, shop, buyer):
     assert [row["id"] for row in later["results"]] == [requests[1].pk]
 
 
+def test_a_buyers_message_or_statement_brings_the_request_back_into_the_sync(api, shop, buyer):
+    from aftersales import services
+
+    first, second = (
+        file_request(OrderItemFactory(order__buyer=buyer, order__shop=shop)) for _ in range(2)
+    )
+    cursor = api.get("/api/v1/requests/").json()["next_cursor"]
+    # the buyer writes on the first: nothing moves, but the ERP must see the new message
+    services.post_message(request=first, actor=buyer, body="Any news?")
+    later = api.get("/api/v1/requests/", {"cursor": cursor}).json()
+    assert [row["id"] for row in later["results"]] == [first.pk]
+    detail = api.get(f"/api/v1/requests/{first.pk}/").json()
+    assert [m["body"] for m in detail["messages"]] == ["Any news?"]
+    assert second.pk not in [row["id"] for row in later["results"]]
+
+
 def test_bad_filters_answer_400_with_the_fields(api):
     response = api.get("/api/v1/requests/", {"state": "lost", "cursor": "nonsense", "limit": 0})
     assert response.status_code == 400
