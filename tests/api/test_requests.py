@@ -190,6 +190,34 @@ def test_propose_and_its_refusals(api, item):
     assert Proposal.objects.get(request=request).refund_amount == 30
 
 
+def test_a_repair_after_the_warranty_is_quoted_through_propose(api, buyer, shop):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    delivered = timezone.now() - timedelta(days=400)
+    old_item = OrderItemFactory(
+        order__buyer=buyer,
+        order__shop=shop,
+        shipped_at=delivered - timedelta(days=2),
+        delivered_at=delivered,
+    )
+    request = file_request(old_item, kind=Kind.REPAIR)
+    free = api.post(
+        url(request, "propose"),
+        {"kind": "refund_only", "refund_amount": "10.00", "note": "¥10 back"},
+        format="json",
+    )
+    assert free.status_code == 400  # after the warranty the only offer is the quote
+    response = api.post(
+        url(request, "propose"),
+        {"kind": "repair", "repair_fee": "80.00", "note": "New hinge."},
+        format="json",
+    )
+    assert response.status_code == 200 and response.json()["state"] == "negotiating"
+    assert Proposal.objects.get(request=request).repair_fee == 80
+
+
 def test_reject_with_a_photo_and_the_evidence_link_works_with_the_key(api, item, other_shop_key):
     request = file_request(item)
     response = api.post(
