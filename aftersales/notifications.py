@@ -194,7 +194,13 @@ def _parties(wanted: Sequence[tuple[AfterSalesRequest, Role]]) -> dict[tuple[int
     members: dict[int, list] = {}
     if shops:
         for member in (
-            ShopMember.objects.filter(shop_id__in=shops).select_related("user").order_by("user_id")
+            # People only: an API key's user (an ERP, told by webhooks) and a deactivated
+            # member read no notification centre.
+            ShopMember.objects.filter(
+                shop_id__in=shops, user__is_active=True, user__api_key__isnull=True
+            )
+            .select_related("user")
+            .order_by("user_id")
         ):
             members.setdefault(member.shop_id, []).append(member.user)
     staff = (

@@ -132,6 +132,14 @@ def test_a_buyers_message_or_statement_brings_the_request_back_into_the_sync(api
     assert second.pk not in [row["id"] for row in later["results"]]
 
 
+def test_the_keys_user_gets_no_notifications_the_shops_people_do(api, owner, item):
+    from aftersales.models import Notification
+
+    file_request(item)
+    assert Notification.objects.filter(recipient=owner).exists()
+    assert not Notification.objects.filter(recipient=api.key.user).exists()
+
+
 def test_bad_filters_answer_400_with_the_fields(api):
     response = api.get("/api/v1/requests/", {"state": "lost", "cursor": "nonsense", "limit": 0})
     assert response.status_code == 400
