@@ -1,10 +1,11 @@
 """Every page of every portal, as a demo user reaches it, for looking at them all at once.
 
 ``pages()`` reads the loaded demo (``load_demo``) and names, for each demo login, the pages that
-person can open: the buyer's orders, the application steps, the request list, request pages in
-each state the buyer has one in, and the revise, escalate, complain and review forms; the
-seller's queue and request pages in several states; the staff's admin index, dispute queue and
-case files, and complaints; and the sign-in page for nobody signed in (login ``""``).
+person can open: the buyer's orders, the application steps (a return, an exchange, a paid
+repair), the request list, request pages in each state the buyer has one in, and the revise,
+escalate, complain and review forms; the seller's queue, request pages in several states, API
+keys and webhooks; the staff's admin index, dispute queue and case files, and complaints; and
+the sign-in page for nobody signed in (login ``""``).
 ``make screenshots`` (``bin/screenshots.py``) photographs them; the browser tests visit them.
 """
 
@@ -67,7 +68,18 @@ def _buyer() -> list[Page]:
         found += [
             Page(MAIN_BUYER, "buyer-apply-kind", apply),
             Page(MAIN_BUYER, "buyer-apply-return", f"{apply}?kind=return_refund"),
+            Page(MAIN_BUYER, "buyer-apply-exchange", f"{apply}?kind=exchange"),
         ]
+    # the oldest item, bought before its warranty began: a repair of it is paid for
+    old = (
+        OrderItem.objects.filter(order__buyer=buyer, delivered_at__isnull=False)
+        .filter(aftersales_requests__isnull=True)
+        .order_by("order__paid_at")
+        .first()
+    )
+    if old is not None:
+        apply = reverse("buyer:apply", args=[old.pk])
+        found.append(Page(MAIN_BUYER, "buyer-apply-paid-repair", f"{apply}?kind=repair"))
     for state, request in sorted(_one_per_state(mine).items()):
         found.append(
             Page(
@@ -101,6 +113,8 @@ def _seller() -> list[Page]:
     found = [
         Page(SELLER, "seller-dashboard", reverse("seller:dashboard")),
         Page(SELLER, "seller-notifications", reverse("notifications:list")),
+        Page(SELLER, "seller-api-keys", reverse("seller:api_keys")),
+        Page(SELLER, "seller-webhooks", reverse("seller:webhooks")),
     ]
     for state, request in sorted(_one_per_state(theirs).items()):
         found.append(

@@ -68,7 +68,16 @@ document.addEventListener("securitypolicyviolation", (event) => {
 FAILING_IMPACTS = {"serious", "critical"}
 # Rules that markup we do not own breaks, each as narrowly as it can be said: (URL pattern,
 # rule, CSS selector of the offending node as axe names it, why).
-AXE_EXCLUSIONS: list[tuple[str, str, str, str]] = []
+AXE_EXCLUSIONS: list[tuple[str, str, str, str]] = [
+    (
+        r"/api/v1/docs/$",
+        "nested-interactive",
+        ".opblock-summary-control",
+        "Swagger UI's own markup (drf-spectacular-sidecar): each operation's summary button "
+        "holds a link to the operation; the reference page is third-party, the schema it "
+        "renders is ours and tested on its own (tests/api/test_schema.py)",
+    ),
+]
 
 
 @dataclass(frozen=True)
