@@ -80,11 +80,15 @@ def django_environment(database_url: str, redis_url: str = DEFAULT_REDIS_URL) ->
 
 
 def setup_django(database_url: str, redis_url: str = DEFAULT_REDIS_URL) -> None:
+    """Django on the bench database, its schema brought up to the code's (a database built
+    before a new migration would otherwise fail half-way through a run)."""
     os.environ.update(django_environment(database_url, redis_url))
     sys.path.insert(0, str(ROOT))
     import django
+    from django.core.management import call_command
 
     django.setup()
+    call_command("migrate", verbosity=0, interactive=False)
 
 
 def purge_celery_queue(redis_url: str) -> int:
