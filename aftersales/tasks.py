@@ -39,16 +39,20 @@ IDEMPOTENT = {"ignore_result": True, "acks_late": True, "reject_on_worker_lost":
 def announce_transition(event_id: int, audiences: list[str] | None = None) -> None:
     """E-mail the notifications of one event, then tell the extension hook
     (:data:`aftersales.signals.committed`)."""
-    announce([(event_id, audiences)])
-    send_committed(events=[event_id])
+    try:
+        announce([(event_id, audiences)])
+    finally:  # the hook hears of the event even when an e-mail could not go out
+        send_committed(events=[event_id])
 
 
 @shared_task(**IDEMPOTENT)
 def announce_transitions(announcements: list[tuple[int, list[str] | None]]) -> None:
     """The e-mails of a whole batch of transitions (the deadline sweep's), in one task; then
     the extension hook hears of them all at once."""
-    announce([(event_id, audiences) for event_id, audiences in announcements])
-    send_committed(events=[event_id for event_id, _ in announcements])
+    try:
+        announce([(event_id, audiences) for event_id, audiences in announcements])
+    finally:
+        send_committed(events=[event_id for event_id, _ in announcements])
 
 
 @shared_task(**IDEMPOTENT)
@@ -60,8 +64,10 @@ def announce_message(message_id: int) -> None:
 @shared_task(**IDEMPOTENT)
 def send_reminder(request_id: int) -> None:
     """E-mail the reminders of a request's deadline, then tell the extension hook."""
-    send_reminder_emails(request_id=request_id)
-    send_committed(reminders=[request_id])
+    try:
+        send_reminder_emails(request_id=request_id)
+    finally:
+        send_committed(reminders=[request_id])
 
 
 @shared_task(**IDEMPOTENT)

@@ -105,6 +105,26 @@ def test_the_announcing_task_running_twice_delivers_once(
     assert len(receiver.received) == 1
 
 
+def test_the_webhook_goes_out_even_when_the_e_mails_could_not(
+    item, seller, endpoint, receiver, monkeypatch, django_capture_on_commit_callbacks
+):
+    # given an approval whose e-mails fail to go out (the mail server is down)
+    request = file_request(item)
+    aftersales_services.approve_request(request=request, actor=seller)
+    approval = RequestEvent.objects.get(request=request, action=Action.APPROVE)
+
+    def mail_server_down(announcements):
+        raise ConnectionRefusedError("smtp")
+
+    monkeypatch.setattr("aftersales.tasks.announce", mail_server_down)
+    # when the event is announced, the task fails (the e-mails are owed and made up later)
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(ConnectionRefusedError):
+            announce_transition(approval.pk)
+    # then the shop's system heard of it all the same
+    assert [g.payload["type"] for g in receiver.received] == ["aftersales.request.approved"]
+
+
 def test_an_approved_refund_only_request_is_approved_and_refunded(
     item, seller, endpoint, receiver, django_capture_on_commit_callbacks
 ):
