@@ -118,9 +118,11 @@ def test_the_webhook_goes_out_even_when_the_e_mails_could_not(
 
     monkeypatch.setattr("aftersales.tasks.announce", mail_server_down)
     # when the event is announced, the task fails (the e-mails are owed and made up later)
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(ConnectionRefusedError):
-            announce_transition(approval.pk)
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(ConnectionRefusedError),
+    ):
+        announce_transition(approval.pk)
     # then the shop's system heard of it all the same
     assert [g.payload["type"] for g in receiver.received] == ["aftersales.request.approved"]
 
