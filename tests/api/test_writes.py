@@ -14,6 +14,7 @@ from orders.models import Order
 from tests.aftersales.factories import file_request
 from tests.api.conftest import client_with
 from tests.orders.factories import UserFactory
+from tests.orders.test_import_orders import an_order
 
 pytestmark = pytest.mark.django_db
 
@@ -71,28 +72,6 @@ def test_past_the_rate_the_key_gets_429_with_retry_after(api, make_key, item):
 
 
 # --- the order import ------------------------------------------------------------------------
-
-
-def an_order(shop, number="T20261201001", **changes) -> dict:
-    order = {
-        "number": number,
-        "buyer": "lihua",
-        "shop": shop.pk,
-        "payment_method": "alipay",
-        "shipping_address": "浙江省杭州市西湖区文三路 90 号",
-        "paid_at": "2026-11-20T10:00:00+08:00",
-        "items": [
-            {
-                "title": "西湖龙井 250g",
-                "sku": "LJ-250",
-                "unit_price": "128.00",
-                "quantity": 2,
-                "amount_paid": "240.00",
-                "shipped_at": "2026-11-21T09:00:00+08:00",
-            }
-        ],
-    }
-    return order | changes
 
 
 @pytest.fixture

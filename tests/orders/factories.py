@@ -92,3 +92,28 @@ class OrderItemFactory(factory.django.DjangoModelFactory):
     class Params:
         not_shipped = factory.Trait(shipped_at=None, delivered_at=None)
         in_transit = factory.Trait(delivered_at=None)
+
+
+def an_order(in_shop, number="T20261201001", **changes) -> dict:
+    """One order as the order system sends it to ``import_orders`` (a JSON line)."""
+    order = {
+        "number": number,
+        "buyer": "lihua",
+        "shop": in_shop.pk,
+        "payment_method": "alipay",
+        "shipping_address": "浙江省杭州市西湖区文三路 90 号",
+        "paid_at": "2026-11-20T10:00:00+08:00",
+        "items": [
+            {
+                "title": "西湖龙井 250g",
+                "sku": "LJ-250",
+                "unit_price": "128.00",
+                "quantity": 2,
+                "amount_paid": "240.00",
+                "shipped_at": "2026-11-21T09:00:00+08:00",
+                "delivered_at": None,
+            }
+        ],
+    }
+    order.update(changes)
+    return order

@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from django.utils import translation
 
 from orders.models import Order, OrderItem
-from tests.orders.factories import ShopFactory, UserFactory
+from tests.orders.factories import ShopFactory, UserFactory, an_order
 
 pytestmark = pytest.mark.django_db
 
@@ -24,30 +24,6 @@ def shop():
 @pytest.fixture
 def buyer():
     return UserFactory(username="lihua")
-
-
-def an_order(in_shop, number="T20261201001", **changes) -> dict:
-    order = {
-        "number": number,
-        "buyer": "lihua",
-        "shop": in_shop.pk,
-        "payment_method": "alipay",
-        "shipping_address": "浙江省杭州市西湖区文三路 90 号",
-        "paid_at": "2026-11-20T10:00:00+08:00",
-        "items": [
-            {
-                "title": "西湖龙井 250g",
-                "sku": "LJ-250",
-                "unit_price": "128.00",
-                "quantity": 2,
-                "amount_paid": "240.00",
-                "shipped_at": "2026-11-21T09:00:00+08:00",
-                "delivered_at": None,
-            }
-        ],
-    }
-    order.update(changes)
-    return order
 
 
 def run(tmp_path, orders, *args, name="orders.jsonl"):
