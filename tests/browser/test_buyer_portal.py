@@ -276,3 +276,41 @@ def test_pages_fit_a_phone_screen(phone_page, buyer, shop, seller, where):
     phone_page.goto(url[where])
     # then
     assert phone_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_file_an_exchange_that_names_the_replacement_and_the_address(page, item, buyer):
+    item = OrderItemFactory(
+        order__buyer=buyer,
+        order__shop=item.order.shop,
+        order__shipping_address="李华 13800000000 北京市海淀区中关村大街 1 号",
+        delivered_at=item.delivered_at,
+        shipped_at=item.shipped_at,
+    )
+    sign_in(page, "buyer")
+    page.goto(f"/items/{item.pk}/apply/?kind=exchange")
+    page.get_by_label("Reason").select_option("wrong_size")
+    page.get_by_label("Description").fill("Too small.")
+    address = page.get_by_label("Send the replacement to")
+    expect(address).to_have_value(item.order.shipping_address)  # the order's, to confirm
+    page.get_by_label("Another size").check()
+    page.get_by_role("button", name="Submit request").click()
+    # another size without saying which: refused, and nothing typed is lost
+    expect(page.locator(".errors")).to_contain_text(
+        "Say which size, colour or variant you want instead."
+    )
+    expect(page.get_by_label("Description")).to_have_value("Too small.")
+    expect(page.get_by_label("Another size")).to_be_checked()
+    expect(address).to_have_value("李华 13800000000 北京市海淀区中关村大街 1 号")
+    assert not AfterSalesRequest.objects.exists()
+    page.get_by_label("Which size, colour or variant").fill("Size L")
+    address.fill("李华 13800000000 上海市徐汇区漕溪北路 88 号")
+    page.get_by_role("button", name="Submit request").click()
+    expect(page.locator("#what-happened")).to_be_visible()
+    request = AfterSalesRequest.objects.get()
+    assert (request.kind, request.replacement, request.replacement_details) == (
+        Kind.EXCHANGE,
+        "size",
+        "Size L",
+    )
+    assert request.delivery_address == "李华 13800000000 上海市徐汇区漕溪北路 88 号"
+    expect(page.locator("body")).to_contain_text("Size L")
