@@ -149,7 +149,29 @@ class ShopMember(models.Model):
         return f"{self.user} @ {self.shop}"
 
 
+class Region(models.TextChoices):
+    """The buyer's region, as return-shipping insurance prices a claim
+    (``settings.RETURN_INSURANCE_CLAIMS``)."""
+
+    EAST = "east", _("East China")
+    NORTH = "north", _("North China")
+    SOUTH = "south", _("South China")
+    CENTRAL = "central", _("Central China")
+    SOUTHWEST = "southwest", _("Southwest China")
+    NORTHWEST = "northwest", _("Northwest China")
+    NORTHEAST = "northeast", _("Northeast China")
+    REMOTE = "remote", _("Remote areas (Xinjiang, Tibet)")
+
+
+class Insurance(models.TextChoices):
+    BOUGHT = "bought", _("bought by the buyer")
+    SHOP_GIFT = "shop_gift", _("given by the shop (退货宝)")
+
+
 class Order(models.Model):
+    Region = Region
+    Insurance = Insurance
+
     class PaymentMethod(models.TextChoices):
         ALIPAY = "alipay", _("Alipay")
         WECHAT = "wechat", _("WeChat Pay")
@@ -176,6 +198,17 @@ class Order(models.Model):
         _("payment method"), max_length=10, choices=PaymentMethod.choices
     )
     shipping_address = models.CharField(_("shipping address"), max_length=255, blank=True)
+    region = models.CharField(
+        _("region"),
+        max_length=10,
+        choices=Region.choices,
+        blank=True,
+        help_text=_("Where the buyer lives: what a return-shipping insurance claim pays."),
+    )
+    # 退货运费险: bought by the buyer at checkout, or given by the shop (退货宝).
+    return_insurance = models.CharField(
+        _("return-shipping insurance"), max_length=10, choices=Insurance.choices, blank=True
+    )
     paid_at = models.DateTimeField(_("paid"))
 
     class Meta:

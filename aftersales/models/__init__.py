@@ -1,5 +1,6 @@
 """The after-sales models, one module per concern; import them from here."""
 
+from .automation import AutomationRule, BuyerStanding, TrustLevel
 from .dispute import Dispute, Ruling
 from .ledger import LedgerEntry
 from .records import (
@@ -10,6 +11,7 @@ from .records import (
     Proposal,
     RequestEvent,
     Shipment,
+    TrackingEvent,
     evidence_path,
     pending_upload_path,
 )
@@ -49,6 +51,8 @@ __all__ = [
     "ZERO",
     "Action",
     "AfterSalesRequest",
+    "AutomationRule",
+    "BuyerStanding",
     "Carrier",
     "CloseReason",
     "Dispute",
@@ -68,6 +72,8 @@ __all__ = [
     "Ruling",
     "Shipment",
     "State",
+    "TrackingEvent",
+    "TrustLevel",
     "evidence_path",
     "pending_upload_path",
     "seller_pays_return_shipping",

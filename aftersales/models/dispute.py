@@ -29,12 +29,22 @@ class Dispute(LabelledChoices, models.Model):
         )
         DISPUTED_INSPECTION = "disputed_inspection", _("I disagree with the inspection result")
         SELLER_UNRESPONSIVE = "seller_unresponsive", _("The seller did not act in time")
+        # After a fast refund the platform has paid: it steps in by itself (issue 15).
+        GOODS_NEVER_ARRIVED = "goods_never_arrived", _("The returned goods never arrived")
+        FAILED_AFTER_FAST_REFUND = (
+            "failed_after_fast_refund",
+            _("The goods failed inspection after a fast refund"),
+        )
         OTHER = "other", _("Other")
+
+        @classmethod
+        def system_only(cls) -> tuple[str, ...]:
+            return (cls.SELLER_UNRESPONSIVE, cls.GOODS_NEVER_ARRIVED, cls.FAILED_AFTER_FAST_REFUND)
 
         @classmethod
         def buyer_choices(cls) -> list[tuple[str, str]]:
             """What a buyer may give as the reason; the system alone escalates for lateness."""
-            return [(r.value, r.label) for r in cls if r != cls.SELLER_UNRESPONSIVE]
+            return [(r.value, r.label) for r in cls if r not in cls.system_only()]
 
     request = models.ForeignKey(
         AfterSalesRequest,

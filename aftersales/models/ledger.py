@@ -20,9 +20,20 @@ class LedgerEntry(LabelledChoices, models.Model):
         # The one movement the other way: the buyer pays the shop's fee for a repair after
         # the warranty, charged to the order's payment method.
         REPAIR_FEE = "repair_fee", _("repair fee charged")
+        # 极速退款: the platform pays the buyer the agreed refund before the shop has the goods
+        # (the same idempotency key as the refund, so the two can never both be paid) ...
+        FAST_REFUND = "fast_refund", _("fast refund advanced by the platform")
+        # ... and takes it from the shop once the goods are signed for,
+        SHOP_SETTLEMENT = "shop_settlement", _("fast refund settled by the shop")
+        # or, when the goods never arrive or fail inspection and the platform so rules, back
+        # from the buyer.
+        RECOVERY = "recovery", _("fast refund recovered from the buyer")
+        # 退货运费险: the insurer pays the buyer's return postage.
+        INSURANCE_CLAIM = "insurance_claim", _("return-shipping insurance claim")
 
-    # Rows of these types take money from the buyer; all others pay it to them.
-    CHARGES = (Type.REPAIR_FEE,)
+    # Rows of these types take money from the buyer; all others pay it to them, except a
+    # settlement, which moves money from the shop to the platform.
+    CHARGES = (Type.REPAIR_FEE, Type.RECOVERY)
 
     class Status(models.TextChoices):
         PENDING = "pending", _("pending payout")

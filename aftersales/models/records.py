@@ -45,6 +45,15 @@ class RequestEvent(LabelledChoices, models.Model):
         _("reason"), max_length=20, choices=RejectionReason.choices, blank=True
     )
     note = models.TextField(_("note"), blank=True)
+    # The shop's automation rule the system applied, if a rule took this step (issue 15).
+    rule = models.ForeignKey(
+        "aftersales.AutomationRule",
+        verbose_name=_("automation rule"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+    )
     created_at = models.DateTimeField(
         _("time"), default=timezone.now, editable=False, db_index=True
     )
@@ -194,6 +203,10 @@ class Shipment(LabelledChoices, models.Model):
     )
     shipped_at = models.DateTimeField(_("shipped"), default=timezone.now, editable=False)
     received_at = models.DateTimeField(_("received"), null=True, blank=True)
+    # What the carrier's trace said (``trace``, issue 15): copied here when it happens, so that
+    # the deadlines and the pages need not read the trace.
+    picked_up_at = models.DateTimeField(_("picked up by the carrier"), null=True, blank=True)
+    signed_at = models.DateTimeField(_("signed for"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("shipment")
@@ -211,6 +224,43 @@ class Shipment(LabelledChoices, models.Model):
     @property
     def purpose_label(self) -> str:
         return self.request.words("purpose", self.purpose)
+
+
+class TrackingEvent(LabelledChoices, models.Model):
+    """One line of a parcel's trace, as the carrier-tracking provider reported it (pulled from
+    the simulated provider, or pushed by a real tracking service). ``external_id`` is the
+    provider's id for the line: the same line reported twice is stored once."""
+
+    class Status(models.TextChoices):
+        PICKED_UP = "picked_up", _("picked up by the carrier")
+        IN_TRANSIT = "in_transit", _("in transit")
+        OUT_FOR_DELIVERY = "out_for_delivery", _("out for delivery")
+        SIGNED = "signed", _("signed for")
+
+    class Source(models.TextChoices):
+        SIMULATED = "simulated", _("simulated provider")
+        PUSH = "push", _("pushed by the tracking service")
+
+    shipment = models.ForeignKey(
+        Shipment, verbose_name=_("shipment"), on_delete=models.CASCADE, related_name="trace"
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    happened_at = models.DateTimeField(_("time"))
+    place = models.CharField(_("place"), max_length=100, blank=True)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    external_id = models.CharField(_("provider's id"), max_length=100)
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tracking event")
+        verbose_name_plural = _("tracking events")
+        ordering = ["happened_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["shipment", "external_id"], name="tracking_event_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} {self.happened_at:%Y-%m-%d %H:%M}"
 
 
 class Proposal(LabelledChoices, models.Model):

@@ -125,6 +125,9 @@ class AfterSalesRequest(LabelledChoices, FSMModelMixin, models.Model):
     # fee the shop quotes, if they accept it (SPEC §5).
     out_of_warranty = models.BooleanField(_("after the warranty"), default=False)
 
+    # 极速退款: when the platform refunded the buyer ahead of the goods (issue 15).
+    fast_refund_at = models.DateTimeField(_("fast refund advanced"), null=True, blank=True)
+
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)

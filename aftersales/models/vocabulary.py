@@ -167,6 +167,20 @@ class Action(models.TextChoices):
         _("handed the request to the platform: the seller's deadline passed"),
     )
     RULE = "rule", _("ruled on the dispute")
+    # Faster resolution (issue 15): tracking, rules, fast refunds, shipping insurance.
+    REFUND_ON_SIGN_FOR = "refund_on_sign_for", _("refunded: the return parcel was signed for")
+    ESCALATE_UNDELIVERED = (
+        "escalate_undelivered",
+        _("handed the request to the platform: the returned goods never arrived"),
+    )
+    PARCEL_SIGNED_FOR = "parcel_signed_for", _("noted that the return parcel was signed for")
+    FAST_REFUND = "fast_refund", _("refunded at once (fast refund), advanced by the platform")
+    SETTLE_FAST_REFUND = (
+        "settle_fast_refund",
+        _("charged the shop the fast refund the platform advanced"),
+    )
+    RECOVER_FAST_REFUND = "recover_fast_refund", _("recovered the fast refund from the buyer")
+    INSURANCE_CLAIM = "insurance_claim", _("paid the return-shipping insurance claim")
     # Logged on the request's timeline without moving it.
     ANSWER_DISPUTE = "answer_dispute", _("answered the dispute")
     REQUEST_EVIDENCE = "request_evidence", _("asked for more evidence")

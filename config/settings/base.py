@@ -262,6 +262,10 @@ AFTERSALES_DEADLINES = {
     "buyer_after_rejection": timedelta(days=5),
     "buyer_ship_return": timedelta(days=7),
     "seller_confirm_receipt": timedelta(days=10),
+    # Once the carrier says the return was signed for, the seller has this long to confirm.
+    "seller_confirm_after_sign_for": timedelta(days=2),
+    # A fast-refunded parcel not signed for this long after pickup goes to the platform.
+    "fast_refund_parcel_lost": timedelta(days=10),
     "seller_inspection": timedelta(days=3),
     "seller_repair": timedelta(days=15),
     "buyer_confirm_receipt": timedelta(days=10),
@@ -316,6 +320,35 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # The most a buyer can claim back for return shipping the seller pays for (SPEC §5).
 RETURN_SHIPPING_REIMBURSEMENT_LIMIT = Decimal("30.00")
+# 退货运费险 (README "Return-shipping insurance"): what the insurer pays the buyer for an insured
+# return once the parcel is signed for, by the buyer's region (``Order.region``); "" is an
+# order without a region.
+RETURN_INSURANCE_CLAIMS = {
+    "east": Decimal("8.00"),
+    "north": Decimal("10.00"),
+    "south": Decimal("10.00"),
+    "central": Decimal("10.00"),
+    "northeast": Decimal("12.00"),
+    "southwest": Decimal("12.00"),
+    "northwest": Decimal("15.00"),
+    "remote": Decimal("25.00"),
+    "": Decimal("10.00"),
+}
+# 极速退款 (README "Fast refunds"): a buyer at this trust level or above is refunded a
+# return-and-refund up to FAST_REFUND_LIMIT as soon as the carrier picks the parcel up.
+FAST_REFUND_MIN_TRUST = 2
+FAST_REFUND_LIMIT = Decimal("2000.00")
+# Parcel tracking (README "Parcel tracking"): the provider, and how the simulated one moves a
+# parcel along (hours after it was handed in). TRACKING_PUSH_SECRET signs what a real tracking
+# service pushes to /tracking/push/.
+TRACKING_PROVIDER = os.environ.get("TRACKING_PROVIDER", "aftersales.tracking.SimulatedTracking")
+SIMULATED_TRACKING_HOURS = {
+    "picked_up": float(os.environ.get("SIMULATED_TRACKING_PICKUP_HOURS", "1")),
+    "in_transit": float(os.environ.get("SIMULATED_TRACKING_TRANSIT_HOURS", "6")),
+    "out_for_delivery": float(os.environ.get("SIMULATED_TRACKING_OUT_HOURS", "20")),
+    "signed": float(os.environ.get("SIMULATED_TRACKING_SIGNED_HOURS", "24")),
+}
+TRACKING_PUSH_SECRET = os.environ.get("TRACKING_PUSH_SECRET", "")
 AFTERSALES_WINDOWS = {
     "no_reason_return_days": 7,
     "seller_fault_return_days": 15,
