@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 
 from aftersales import services, timeline
 from aftersales.actors import SYSTEM
@@ -165,7 +165,9 @@ def test_after_a_refund_the_buyer_sees_the_payment_method_the_time_and_the_posta
     refund, postage = rows["refund"], rows["shipping"]
     html, page = page_of(as_buyer, request)
     money = section(html, "money")
-    assert f"Refund ¥183.00 back to your Alipay · paid {refund.paid_at:%Y-%m-%d}" in money
+    # The page gives the time where the marketplace is (Asia/Shanghai), not UTC.
+    paid = timezone.localtime(refund.paid_at)
+    assert f"Refund ¥183.00 back to your Alipay · paid {paid:%Y-%m-%d %H:%M}" in money
     assert "Shipping reimbursement ¥12.00 back to your Alipay" in money
     assert "The request is complete: you have been refunded." in section(html, "what-happened")
     assert postage.amount == Decimal("12.00")
