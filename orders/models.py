@@ -203,11 +203,16 @@ class Order(models.Model):
         max_length=10,
         choices=Region.choices,
         blank=True,
+        db_default="",
         help_text=_("Where the buyer lives: what a return-shipping insurance claim pays."),
     )
     # 退货运费险: bought by the buyer at checkout, or given by the shop (退货宝).
     return_insurance = models.CharField(
-        _("return-shipping insurance"), max_length=10, choices=Insurance.choices, blank=True
+        _("return-shipping insurance"),
+        max_length=10,
+        choices=Insurance.choices,
+        blank=True,
+        db_default="",
     )
     paid_at = models.DateTimeField(_("paid"))
 

@@ -13,11 +13,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='order',
             name='region',
-            field=models.CharField(blank=True, choices=[('east', 'East China'), ('north', 'North China'), ('south', 'South China'), ('central', 'Central China'), ('southwest', 'Southwest China'), ('northwest', 'Northwest China'), ('northeast', 'Northeast China'), ('remote', 'Remote areas (Xinjiang, Tibet)')], help_text='Where the buyer lives: what a return-shipping insurance claim pays.', max_length=10, verbose_name='region'),
+            field=models.CharField(blank=True, db_default='', choices=[('east', 'East China'), ('north', 'North China'), ('south', 'South China'), ('central', 'Central China'), ('southwest', 'Southwest China'), ('northwest', 'Northwest China'), ('northeast', 'Northeast China'), ('remote', 'Remote areas (Xinjiang, Tibet)')], help_text='Where the buyer lives: what a return-shipping insurance claim pays.', max_length=10, verbose_name='region'),
         ),
         migrations.AddField(
             model_name='order',
             name='return_insurance',
-            field=models.CharField(blank=True, choices=[('bought', 'bought by the buyer'), ('shop_gift', 'given by the shop (退货宝)')], max_length=10, verbose_name='return-shipping insurance'),
+            field=models.CharField(blank=True, db_default='', choices=[('bought', 'bought by the buyer'), ('shop_gift', 'given by the shop (退货宝)')], max_length=10, verbose_name='return-shipping insurance'),
         ),
     ]
