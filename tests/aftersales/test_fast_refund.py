@@ -2,12 +2,15 @@
 by the platform; the shop is charged when the goods are signed for; when they never arrive or
 fail inspection the platform steps in and can recover the money. Never two refunds."""
 
+import re
 import time
 from datetime import timedelta
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from aftersales import services
@@ -504,3 +507,98 @@ def test_a_late_signature_racing_the_ruling_leaves_everyone_square(on_its_way, i
     shop_net = rows.get("settlement_return", 0) - rows.get("shop_settlement", 0)
     assert (buyer_net, shop_net) == (0, 0), rows
     assert refunded(item) == 0
+
+
+# --- the pages ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def english(settings):
+    settings.LANGUAGE_CODE = "en"
+
+
+def page_text(response) -> str:
+    """The page's words, tags dropped, spaces collapsed."""
+    assert response.status_code == 200
+    body = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", response.content.decode(), flags=re.S)
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", body)).split())
+
+
+def test_the_buyer_reads_why_the_refund_came_first(english, on_its_way, buyer, client):
+    pick_up(on_its_way)
+    client.force_login(buyer)
+    shown = page_text(client.get(reverse("buyer:request_detail", args=[on_its_way.pk])))
+
+    assert "Fast refund: your account is in good standing, so the platform advanced" in shown
+    assert "Fast refund advanced by the platform ¥100.00 back to your Alipay" in shown
+    assert "If the parcel is not signed for by then, the platform" in shown
+    assert "Withdraw" not in shown
+
+
+def test_the_buyer_sees_a_recovery_as_a_charge(english, on_its_way, buyer, arbitrator, client):
+    now = timezone.now()
+    pick_up(on_its_way, now=now)
+    services.escalate_undelivered(request=on_its_way, now=now + LOST_AFTER)
+    rule(on_its_way, arbitrator, Ruling.Outcome.FOR_SELLER)
+    client.force_login(buyer)
+    shown = page_text(client.get(reverse("buyer:request_detail", args=[on_its_way.pk])))
+
+    assert "Fast refund recovered from the buyer ¥100.00 charged to your Alipay" in shown
+    assert "settled by the shop" not in shown  # between the shop and the platform
+
+
+def test_the_seller_reads_that_the_platform_advanced_it(english, on_its_way, seller, client):
+    pick_up(on_its_way)
+    client.force_login(seller)
+    url = reverse("seller:request_detail", args=[on_its_way.pk])
+    shown = page_text(client.get(url))
+    assert "The platform refunded the buyer ¥100.00 on" in shown
+    assert "Your shop is charged ¥100.00 when the parcel is signed for." in shown
+
+    sign_for(on_its_way)
+    shown = page_text(client.get(url))
+    assert "Fast refund settled by the shop ¥100.00" in shown
+    assert "Your shop is charged" not in shown
+
+
+def test_staff_see_advances_outstanding_and_rule_on_them(english, on_its_way, item, arbitrator):
+    from django.test import Client
+
+    from tests.orders.factories import OrderItemFactory
+
+    now = timezone.now()
+    pick_up(on_its_way, now=now)
+    # another advance, already settled by its shop: not outstanding
+    other = request_in(
+        State.RETURN_SHIPPED,
+        OrderItemFactory(order__buyer=item.order.buyer, order__shop=item.order.shop),
+    )
+    pick_up(other, now=now)
+    sign_for(other, now=now)
+    staff = Client()
+    staff.force_login(arbitrator)
+
+    listed = staff.get(reverse("admin:aftersales_ledgerentry_changelist") + "?advance=outstanding")
+    shown = page_text(listed)
+    assert f"#{on_its_way.pk} " in shown and f"#{other.pk} " not in shown
+    assert "fast refund advanced by the platform" in shown
+
+    services.escalate_undelivered(request=on_its_way, now=now + LOST_AFTER)
+    dispute = on_its_way.disputes.get()
+    case = page_text(staff.get(reverse("admin:aftersales_dispute_change", args=[dispute.pk])))
+    assert "For the seller: recover the fast refund of ¥100.00 from the buyer" in case
+    assert "Refund: the buyer keeps the fast refund of ¥100.00 already paid" in case
+    assert "not settled by the shop yet" in case
+
+    response = staff.post(
+        reverse("admin:aftersales_dispute_rule", args=[dispute.pk]),
+        {"outcome": "for_seller", "rationale": "The trace shows no hand-over to the carrier."},
+    )
+    assert response.status_code == 302
+    assert kinds_paid(on_its_way) == sorted(
+        [LedgerEntry.Type.FAST_REFUND, LedgerEntry.Type.RECOVERY]
+    )
+    listed = page_text(
+        staff.get(reverse("admin:aftersales_ledgerentry_changelist") + "?advance=outstanding")
+    )
+    assert f"#{on_its_way.pk} " not in listed
