@@ -2,6 +2,8 @@
 state change goes through the services (rulings have their own screens in ``disputes``)."""
 
 from django.contrib import admin
+from django.db.models import Exists, OuterRef
+from django.utils.timesince import timesince as time_since
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -126,10 +128,41 @@ class PayoutStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+class AdvanceFilter(admin.SimpleListFilter):
+    """极速退款 the platform has paid and not yet got back: from the shop (settlement) or the
+    buyer (recovery). Staff work the oldest first: a parcel that never arrives goes to a
+    dispute by itself after ``fast_refund_parcel_lost``."""
+
+    title = _("fast refund advances")
+    parameter_name = "advance"
+
+    def lookups(self, request, model_admin):
+        return [("outstanding", _("outstanding (neither settled nor recovered)"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "outstanding":
+            return outstanding_advances(queryset)
+        return queryset
+
+
+def outstanding_advances(queryset):
+    """The fast-refund rows whose request has no settlement and no recovery, oldest first."""
+    closed = LedgerEntry.objects.filter(
+        request=OuterRef("request"),
+        type__in=[LedgerEntry.Type.SHOP_SETTLEMENT, LedgerEntry.Type.RECOVERY],
+    )
+    return (
+        queryset.filter(type=LedgerEntry.Type.FAST_REFUND)
+        .exclude(Exists(closed))
+        .order_by("created_at", "pk")
+    )
+
+
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "created_at",
+        "age",
         "request",
         "type",
         "amount",
@@ -138,9 +171,13 @@ class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "attempts",
         "last_error",
     ]
-    list_filter = [PayoutStatusFilter, "type", "payment_method"]
+    list_filter = [AdvanceFilter, PayoutStatusFilter, "type", "payment_method"]
     search_fields = ["=request__id", "idempotency_key", "request__order__number"]
     list_select_related = ["request__order_item"]
+
+    @admin.display(description=_("age"), ordering="created_at")
+    def age(self, entry: LedgerEntry) -> str:
+        return time_since(entry.created_at)
 
 
 @admin.register(Message, Shipment, Proposal, Evidence)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, npgettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import Action, AfterSalesRequest, Kind, State
+from .models import Action, AfterSalesRequest, Kind, Shipment, State
 
 
 def _limit(name: str) -> timedelta:
@@ -26,6 +26,16 @@ def seller_response_limit(request: AfterSalesRequest) -> timedelta:
     if request.order_item.shipped_at is None:
         return _limit("seller_response_not_shipped")
     return _limit("seller_response_shipped")
+
+
+def awaiting_fast_refunded_parcel(request: AfterSalesRequest) -> bool:
+    """极速退款 paid on pickup, and the return parcel not yet signed for."""
+    return (
+        request.fast_refund_at is not None
+        and not request.shipments.filter(
+            purpose=Shipment.Purpose.RETURN, signed_at__isnull=False
+        ).exists()
+    )
 
 
 def next_deadline(request: AfterSalesRequest, *, now: datetime) -> tuple[datetime | None, str]:
@@ -42,6 +52,12 @@ def next_deadline(request: AfterSalesRequest, *, now: datetime) -> tuple[datetim
             return now + _limit("buyer_after_rejection"), Action.CLOSE_FOR_TIMEOUT
         case State.AWAITING_RETURN:
             return now + _limit("buyer_ship_return"), Action.CLOSE_FOR_TIMEOUT
+        case State.RETURN_SHIPPED if awaiting_fast_refunded_parcel(request):
+            # The platform has paid; the parcel must be signed for in time, or it steps in.
+            return (
+                request.fast_refund_at + _limit("fast_refund_parcel_lost"),
+                Action.ESCALATE_UNDELIVERED,
+            )
         case State.RETURN_SHIPPED:
             action = (
                 Action.REFUND_WITHOUT_RECEIPT
@@ -89,6 +105,10 @@ WHEN_DUE = {
     Action.ESCALATE_OVERDUE: (
         _("handed to the platform"),
         _("%(left)s left: handed to the platform if the seller does not act."),
+    ),
+    Action.ESCALATE_UNDELIVERED: (
+        _("handed to the platform if not delivered"),
+        _("%(left)s left: handed to the platform if the parcel is not signed for."),
     ),
     Action.CONFIRM_DELIVERY: (
         _("receipt confirmed automatically"),
@@ -150,6 +170,10 @@ IF_NOBODY_ACTS = {
         "If the seller records no inspection result by then, the goods count as having passed."
     ),
     Action.ESCALATE_OVERDUE: _("If the seller does not act by then, the platform steps in."),
+    Action.ESCALATE_UNDELIVERED: _(
+        "If the parcel is not signed for by then, the platform, which advanced your refund, "
+        "looks into where the goods went."
+    ),
     Action.CONFIRM_DELIVERY: _(
         "If you do not confirm by then, receipt is confirmed automatically and the request is "
         "complete."

@@ -103,6 +103,14 @@ ACCEPT_REPAIR = gettext_lazy(
     "The request continues as a repair on the seller's terms: you then send the item for repair."
 )
 
+# 极速退款: why the money came before the seller had the goods, and what still follows.
+FAST_REFUND_WHY = gettext_lazy(
+    "Fast refund: your account is in good standing, so the platform advanced your refund of "
+    "%(amount)s to your %(method)s as soon as the carrier picked up the parcel, without "
+    "waiting for the seller. The seller still receives and inspects the goods. If they never "
+    "arrive or fail inspection, the platform reviews the case and may take the refund back."
+)
+
 # Rejections the buyer can answer with more evidence: revising is the way forward. For the
 # others the buyer disagrees with the seller's judgement, which the platform decides.
 FIXED_BY_REVISING = (RejectionReason.NO_EVIDENCE,)
@@ -139,6 +147,7 @@ class Guide:
     if_nobody_acts: str
     payments: list[Payment] = field(default_factory=list)
     expected: str = ""  # money asked for and not yet moved
+    fast_refund: str = ""  # why the refund came before the seller had the goods
 
     @property
     def leads_to(self) -> dict[str, str]:
@@ -162,8 +171,12 @@ def money_moved(request: AfterSalesRequest, entries: list[Entry]) -> bool:
     """Whether the request can have ledger rows, from what the page has read already: money
     moves when a request is refunded (with any compensation), and return postage the shop pays
     when the parcel arrives."""
-    return request.state == State.REFUNDED or any(
-        e.kind == "shipment" and e.obj.received_at and e.obj.shipping_fee > 0 for e in entries
+    return (
+        request.state == State.REFUNDED
+        or request.fast_refund_at is not None
+        or any(
+            e.kind == "shipment" and e.obj.received_at and e.obj.shipping_fee > 0 for e in entries
+        )
     )
 
 
@@ -275,9 +288,12 @@ def buyer_guide(
         time_left = deadlines.time_left(request.due_at)
     payments = [
         Payment(row, "" if row.paid_at else arrival(row.payment_method))
-        # the repair fee the buyer pays is shown with the repair's terms, not as money back
+        # the repair fee the buyer pays is shown with the repair's terms, not as money back;
+        # what passes between the shop and the platform is not the buyer's
         for row in (
-            request.ledger_entries.exclude(type__in=LedgerEntry.CHARGES)
+            request.ledger_entries.exclude(
+                type__in=(LedgerEntry.Type.REPAIR_FEE, *LedgerEntry.SHOP_MOVEMENTS)
+            )
             if money_moved(request, entries)
             else ()
         )
@@ -292,7 +308,14 @@ def buyer_guide(
             "method": method,
             "arrives": arrival(request.order.payment_method),
         }
+    fast_refund = ""
+    if request.fast_refund_at is not None:
+        fast_refund = FAST_REFUND_WHY % {
+            "amount": _yuan(request.refund_amount),
+            "method": method,
+        }
     return Guide(
+        fast_refund=fast_refund,
         last_event=last,
         now=now,
         refusal=refusal,

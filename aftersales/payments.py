@@ -1,6 +1,8 @@
 """Paying money back through the payment gateway (SPEC §5).
 
-Refunds go back to the order's original payment method; a repair fee is charged to it. The
+Refunds go back to the order's original payment method; a repair fee (or a fast refund
+recovered) is charged to it; a fast refund's settlement moves money from the shop's balance to
+the platform (and back, when the platform recovers the advance from the buyer). The
 gateway is chosen by the ``PAYMENT_GATEWAY`` setting; the default :class:`SimulatedGateway`
 records each call instead of moving real money, and can be told to fail so that retries and
 flagging can be exercised.
@@ -23,7 +25,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from . import metrics
-from .models import LedgerEntry
+from .models import AfterSalesRequest, LedgerEntry
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +42,18 @@ class PaymentGateway(Protocol):
         """
 
     def charge(self, *, idempotency_key: str, amount: Decimal, method: str) -> str:
-        """Charge ``amount`` to ``method`` (a repair fee the buyer accepted); return the
-        gateway's reference. A repeated ``idempotency_key`` is the same charge."""
+        """Charge ``amount`` to ``method`` (a repair fee the buyer accepted, a fast refund
+        recovered); return the gateway's reference. A repeated ``idempotency_key`` is the same
+        charge."""
+
+    def settle(self, *, idempotency_key: str, amount: Decimal, shop_id: int) -> str:
+        """Move ``amount`` from the shop's balance to the platform (a fast refund the platform
+        advanced, settled once the goods are signed for); return the gateway's reference. A
+        repeated ``idempotency_key`` is the same settlement."""
+
+    def return_settlement(self, *, idempotency_key: str, amount: Decimal, shop_id: int) -> str:
+        """Move ``amount`` from the platform back to the shop's balance (a settlement the shop
+        paid for an advance the platform then recovered from the buyer)."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +61,8 @@ class GatewayCall:
     idempotency_key: str
     amount: Decimal
     method: str
-    charge: bool = False  # money taken from the buyer, not paid to them
+    charge: bool = False  # money taken from the buyer (or, with a shop, from the shop)
+    shop_id: int | None = None  # a movement between the shop's balance and the platform
 
 
 class SimulatedGateway:
@@ -63,6 +76,12 @@ class SimulatedGateway:
 
     def charge(self, *, idempotency_key: str, amount: Decimal, method: str) -> str:
         return self._call(GatewayCall(idempotency_key, amount, method, charge=True))
+
+    def settle(self, *, idempotency_key: str, amount: Decimal, shop_id: int) -> str:
+        return self._call(GatewayCall(idempotency_key, amount, "", charge=True, shop_id=shop_id))
+
+    def return_settlement(self, *, idempotency_key: str, amount: Decimal, shop_id: int) -> str:
+        return self._call(GatewayCall(idempotency_key, amount, "", shop_id=shop_id))
 
     def _call(self, call: GatewayCall) -> str:
         if SimulatedGateway.fail_next > 0:
@@ -111,12 +130,8 @@ def pay_out(*, entry_id: int, lease: datetime | None = None) -> LedgerEntry:
         entry.attempts += 1
         entry.payout_lease_until = now + settings.PAYOUT_LEASE
         entry.save(update_fields=["attempts", "payout_lease_until"])
-    gate = gateway()
-    move = gate.charge if entry.is_charge else gate.pay
     try:
-        reference = move(
-            idempotency_key=entry.idempotency_key, amount=entry.amount, method=entry.payment_method
-        )
+        reference = _move(entry)
     except GatewayError as exc:
         LedgerEntry.objects.filter(pk=entry.pk).update(last_error=str(exc))
         raise PayoutFailed(str(exc), attempts=entry.attempts) from exc
@@ -129,6 +144,23 @@ def pay_out(*, entry_id: int, lease: datetime | None = None) -> LedgerEntry:
         update_fields=["gateway_reference", "status", "paid_at", "last_error", "payout_lease_until"]
     )
     return entry
+
+
+def _move(entry: LedgerEntry) -> str:
+    """The gateway call for the row: paid to the buyer's method, charged to it, or moved
+    between the shop's balance and the platform."""
+    gate = gateway()
+    if entry.is_shop_movement:
+        shop_id = AfterSalesRequest.objects.values_list("shop_id", flat=True).get(
+            pk=entry.request_id
+        )
+        settling = entry.type == LedgerEntry.Type.SHOP_SETTLEMENT
+        move = gate.settle if settling else gate.return_settlement
+        return move(idempotency_key=entry.idempotency_key, amount=entry.amount, shop_id=shop_id)
+    move = gate.charge if entry.is_charge else gate.pay
+    return move(
+        idempotency_key=entry.idempotency_key, amount=entry.amount, method=entry.payment_method
+    )
 
 
 def hold_for_retry(*, entry_id: int, retry_in: timedelta) -> datetime:

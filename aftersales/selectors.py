@@ -199,3 +199,20 @@ def shipping_reimbursed(request: AfterSalesRequest) -> Decimal:
     return request.ledger_entries.filter(type=LedgerEntry.Type.SHIPPING_REIMBURSEMENT).aggregate(
         total=Sum("amount")
     )["total"] or Decimal("0.00")
+
+
+def fast_refund_lines(request: AfterSalesRequest) -> list[LedgerEntry]:
+    """极速退款 on the seller's page: the platform's advance and what followed it (the shop's
+    settlement, a recovery from the buyer, the settlement returned); empty without an advance."""
+    if request.fast_refund_at is None:
+        return []
+    return list(
+        request.ledger_entries.filter(
+            type__in=[
+                LedgerEntry.Type.FAST_REFUND,
+                LedgerEntry.Type.SHOP_SETTLEMENT,
+                LedgerEntry.Type.RECOVERY,
+                LedgerEntry.Type.SETTLEMENT_RETURN,
+            ]
+        ).order_by("created_at", "pk")
+    )

@@ -53,6 +53,7 @@ SYSTEM_STEPS: dict[str, Callable[..., services.Change]] = {
     Action.REFUND_WITHOUT_RECEIPT: services.unconfirmed_return_refund,
     Action.PASS_INSPECTION: services.inspection_pass,
     Action.ESCALATE_OVERDUE: services.overdue_escalation,
+    Action.ESCALATE_UNDELIVERED: services.undelivered_escalation,
     Action.CONFIRM_DELIVERY: services.delivery_confirmation,
 }
 # The service that takes each of them for one request: the path for a row the batch can't take.
@@ -63,6 +64,7 @@ SYSTEM_ACTIONS: dict[str, Callable[..., object]] = {
     Action.REFUND_WITHOUT_RECEIPT: services.refund_without_receipt,
     Action.PASS_INSPECTION: services.pass_inspection,
     Action.ESCALATE_OVERDUE: services.escalate_overdue,
+    Action.ESCALATE_UNDELIVERED: services.escalate_undelivered,
     Action.CONFIRM_DELIVERY: services.confirm_delivery,
 }
 

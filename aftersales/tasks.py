@@ -119,3 +119,13 @@ def pay_out_many(entry_ids: list[int]) -> None:
             countdown = payout_backoff(failure.attempts)
             held = hold_for_retry(entry_id=entry_id, retry_in=timedelta(seconds=countdown))
             pay_out.apply_async((entry_id,), {"lease": held.isoformat()}, countdown=countdown)
+
+
+@shared_task(**IDEMPOTENT)
+def refresh_trust_levels() -> int:
+    """Daily (beat): recompute buyers' standings older than a day (``aftersales.trust``)."""
+    from django.utils import timezone
+
+    from .trust import refresh_stale
+
+    return refresh_stale(now=timezone.now())

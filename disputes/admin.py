@@ -22,12 +22,20 @@ from aftersales import timeline
 from aftersales.actors import is_arbitrator
 from aftersales.admin import ReadOnlyAdminMixin
 from aftersales.errors import AfterSalesError
-from aftersales.models import Dispute, Ruling
+from aftersales.models import Dispute, LedgerEntry, Ruling
+from aftersales.services import fast_refunds
 
 from . import services
 from .forms import ComplaintResultForm, EvidenceRequestForm, RulingForm
 from .models import Complaint, EvidenceRequest
 from .selectors import SELLER_HAS_SPOKEN, with_readiness
+
+# The rows that follow a fast refund, shown on the case beside the advance.
+FAST_REFUND_ROWS = (
+    LedgerEntry.Type.SHOP_SETTLEMENT,
+    LedgerEntry.Type.RECOVERY,
+    LedgerEntry.Type.SETTLEMENT_RETURN,
+)
 
 
 def refused(
@@ -207,6 +215,7 @@ class DisputeAdmin(WorkQueueMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         )
         entries = timeline.timeline(dispute.request)
         can_rule = is_arbitrator(request.user) and dispute.status == Dispute.Status.OPEN
+        advance = fast_refunds.advance_of(dispute.request)
         return {
             "dispute": dispute,
             "aftersales": dispute.request,
@@ -216,7 +225,15 @@ class DisputeAdmin(WorkQueueMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             "evidence_requests": dispute.evidence_requests.all(),
             "ruling": Ruling.objects.filter(dispute=dispute).select_related("decided_by").first(),
             "can_rule": can_rule,
-            "ruling_form": forms.get("ruling_form") or RulingForm(),
+            "ruling_form": forms.get("ruling_form") or RulingForm(advance=advance),
+            "advance": advance,
+            "fast_refund_rows": (
+                dispute.request.ledger_entries.exclude(type=LedgerEntry.Type.FAST_REFUND).filter(
+                    type__in=FAST_REFUND_ROWS
+                )
+                if advance
+                else ()
+            ),
             "ask_form": forms.get("ask_form") or EvidenceRequestForm(),
         }
 
@@ -241,7 +258,7 @@ class DisputeAdmin(WorkQueueMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             return refused(request, _("Only arbitrators can rule or ask for evidence."), back=pk)
         if request.method != "POST":
             return self._back(pk)
-        form = RulingForm(request.POST)
+        form = RulingForm(request.POST, advance=fast_refunds.advance_of(dispute.request))
         if form.is_valid():
             try:
                 request_services.rule_dispute(

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.forms import MONEY, EvidenceForm
-from aftersales.models import Role, Ruling
+from aftersales.models import LedgerEntry, Role, Ruling
 
 from .models import Complaint
 
@@ -24,6 +24,29 @@ class RulingForm(forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 5, "cols": 80}),
     )
+
+    def __init__(self, *args, advance: LedgerEntry | None = None, **kwargs):
+        """``advance``: the platform's fast refund on the request, if it made one. The buyer
+        holds it already, so the ruling either lets them keep it or recovers it."""
+        super().__init__(*args, **kwargs)
+        if advance is not None:
+            amount = f"¥{advance.amount:,.2f}"
+            self.fields["outcome"].choices = [
+                (
+                    Ruling.Outcome.REFUND,
+                    _("Refund: the buyer keeps the fast refund of %(amount)s already paid")
+                    % {"amount": amount},
+                ),
+                (
+                    Ruling.Outcome.FOR_SELLER,
+                    _("For the seller: recover the fast refund of %(amount)s from the buyer")
+                    % {"amount": amount},
+                ),
+            ]
+            del self.fields["refund_amount"]
+            self.fields["compensation_amount"].help_text = _(
+                "Only with a refund: paid on top of the fast refund."
+            )
 
     def clean(self):
         cleaned = super().clean()

@@ -28,12 +28,18 @@ class LedgerEntry(LabelledChoices, models.Model):
         # or, when the goods never arrive or fail inspection and the platform so rules, back
         # from the buyer.
         RECOVERY = "recovery", _("fast refund recovered from the buyer")
+        # A shop that paid the settlement and then won the ruling gets it back from the
+        # platform (the recovery from the buyer covers it).
+        SETTLEMENT_RETURN = "settlement_return", _("fast refund settlement returned to the shop")
         # 退货运费险: the insurer pays the buyer's return postage.
         INSURANCE_CLAIM = "insurance_claim", _("return-shipping insurance claim")
 
-    # Rows of these types take money from the buyer; all others pay it to them, except a
-    # settlement, which moves money from the shop to the platform.
+    # Rows of these types take money from the buyer; all others pay it to them, except the
+    # rows between the shop and the platform (a settlement, and its return).
     CHARGES = (Type.REPAIR_FEE, Type.RECOVERY)
+    SHOP_MOVEMENTS = (Type.SHOP_SETTLEMENT, Type.SETTLEMENT_RETURN)
+    # Rows that pay the buyer the request's refund: they count against the item's refund cap.
+    REFUNDS = (Type.REFUND, Type.FAST_REFUND)
 
     class Status(models.TextChoices):
         PENDING = "pending", _("pending payout")
@@ -104,3 +110,7 @@ class LedgerEntry(LabelledChoices, models.Model):
     @property
     def is_charge(self) -> bool:
         return self.type in self.CHARGES
+
+    @property
+    def is_shop_movement(self) -> bool:
+        return self.type in self.SHOP_MOVEMENTS

@@ -236,6 +236,13 @@ class AfterSalesRequest(LabelledChoices, FSMModelMixin, models.Model):
     def is_exchange_or_repair(self) -> bool:
         return self.kind in (Kind.EXCHANGE, Kind.REPAIR)
 
+    def is_not_fast_refunded(self) -> bool:
+        return self.fast_refund_at is None
+
+    def is_fast_refunded(self) -> bool:
+        """极速退款: the platform has already paid the buyer the refund (issue 15)."""
+        return self.fast_refund_at is not None
+
     def buyer_pays_repair(self) -> bool:
         """A repair after the warranty: the shop quotes a fee, the buyer pays it (SPEC §5)."""
         return self.kind == Kind.REPAIR and self.out_of_warranty
@@ -247,6 +254,10 @@ class AfterSalesRequest(LabelledChoices, FSMModelMixin, models.Model):
 
     def _inspection_passed_state(self) -> str:
         return State.REPAIRING if self.kind == Kind.REPAIR else State.REFUNDED
+
+    def _failed_inspection_state(self) -> str:
+        # After a fast refund the buyer already has the money: the platform decides.
+        return State.DISPUTED if self.is_fast_refunded() else State.REJECTED
 
     def _delivered_state(self) -> str:
         return State.REPAIRED if self.kind == Kind.REPAIR else State.EXCHANGED
@@ -375,10 +386,13 @@ class AfterSalesRequest(LabelledChoices, FSMModelMixin, models.Model):
         pass
 
     @transition(
-        field=state, source=State.INSPECTING, target=State.REJECTED, permission=by(Role.SELLER)
+        field=state,
+        source=State.INSPECTING,
+        target=GET_STATE(_failed_inspection_state, states=[State.REJECTED, State.DISPUTED]),
+        permission=by(Role.SELLER),
     )
     def fail_inspection(self) -> None:
-        pass
+        """Back to the buyer; after a fast refund, to the platform."""
 
     @transition(
         field=state,
@@ -426,6 +440,17 @@ class AfterSalesRequest(LabelledChoices, FSMModelMixin, models.Model):
 
     @transition(
         field=state,
+        source=State.RETURN_SHIPPED,
+        target=State.DISPUTED,
+        conditions=[is_fast_refunded],
+        permission=by(Role.SYSTEM),
+    )
+    def escalate_undelivered(self) -> None:
+        """A fast-refunded parcel was not signed for in time: the platform, which paid, steps
+        in (issue 15)."""
+
+    @transition(
+        field=state,
         source=State.DISPUTED,
         target=GET_STATE(
             _ruled_state, states=[State.REFUNDED, State.AWAITING_RETURN, State.CLOSED]
@@ -443,7 +468,13 @@ class AfterSalesRequest(LabelledChoices, FSMModelMixin, models.Model):
             self.return_address = return_address
 
     @transition(
-        field=state, source=WITHDRAWABLE_STATES, target=State.CLOSED, permission=by(Role.BUYER)
+        field=state,
+        source=WITHDRAWABLE_STATES,
+        target=State.CLOSED,
+        # The buyer already holds the platform's advance: a withdrawal would leave it unpaid
+        # for, so a fast-refunded request runs its course (the shop or the platform settles).
+        conditions=[is_not_fast_refunded],
+        permission=by(Role.BUYER),
     )
     def withdraw(self) -> None:
         self.close_reason = CloseReason.WITHDRAWN

@@ -14,6 +14,7 @@ functions that compute a :class:`Change` without writing it (``approval``, ``tim
 
 from .core import Change, record_activity, write_together
 from .delivery import confirm_delivery, delivery_confirmation, ship_repaired, ship_replacement
+from .fast_refunds import escalate_undelivered, undelivered_escalation
 from .filing import resubmit_request, submit_request, withdraw_request
 from .messages import post_message
 from .platform import escalate_overdue, escalate_to_platform, overdue_escalation, rule_dispute
@@ -50,6 +51,7 @@ __all__ = [
     "decline_proposal",
     "escalate_overdue",
     "escalate_to_platform",
+    "escalate_undelivered",
     "fail_inspection",
     "inspection_pass",
     "overdue_escalation",
@@ -68,6 +70,7 @@ __all__ = [
     "submit_request",
     "timeout_closure",
     "unconfirmed_return_refund",
+    "undelivered_escalation",
     "unquoted_closure",
     "withdraw_request",
     "write_together",

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django_fsm import TransitionNotAllowed
 
@@ -215,6 +216,29 @@ def _receive_and_lapse(changes: Sequence[Change]) -> None:
             Proposal.objects.filter(request__in=requests, status=Proposal.Status.PENDING).update(
                 status=Proposal.Status.LAPSED, answered_at=moment
             )
+
+
+def open_dispute(
+    request: AfterSalesRequest,
+    *,
+    actor: Actor,
+    role: Role,
+    reason: str,
+    statement: str,
+    now: datetime,
+) -> Dispute:
+    """The case the platform works, with the seller's answer window and the ruling target."""
+    limits = settings.AFTERSALES_DEADLINES
+    return Dispute(
+        request=request,
+        opened_by=None if actor is SYSTEM else actor,
+        opened_by_role=role,
+        reason=reason,
+        buyer_statement=statement,
+        opened_at=now,
+        seller_answer_due_at=now + limits["seller_dispute_answer"],
+        ruling_due_at=now + limits["ruling_target"],
+    )
 
 
 def record_activity(

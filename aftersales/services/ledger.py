@@ -1,5 +1,5 @@
-"""The money ledger (SPEC §5): refunds, compensation, return-shipping reimbursements, and the
-one charge, the fee for a repair after the warranty.
+"""The money ledger (SPEC §5): refunds, compensation, return-shipping reimbursements, the fee
+for a repair after the warranty, and a fast refund's advance, settlement and recovery.
 
 Every movement is one :class:`LedgerEntry` with a unique idempotency key, so it happens once
 whatever retries. The entries are built first (as data, like the rest of a
@@ -55,15 +55,67 @@ def repair_fee_charge(request: AfterSalesRequest) -> list[LedgerEntry]:
 
 def agreed_money(request: AfterSalesRequest, *, compensation: Decimal = ZERO) -> list[LedgerEntry]:
     """The request's agreed refund, plus any compensation. One key each per request: a request
-    is refunded at most once, so a second attempt is refused by the unique key."""
+    is refunded at most once, so a second attempt is refused by the unique key.
+
+    After a fast refund (极速退款) the platform's advance IS the refund: no refund row follows
+    (and were one written, it would carry the advance's key and be refused)."""
+    refund = ZERO if request.fast_refund_at is not None else request.refund_amount
     return [
         entry(request, type=type, amount=amount, key=f"request-{request.pk}-{type}")
         for type, amount in (
-            (LedgerEntry.Type.REFUND, request.refund_amount),
+            (LedgerEntry.Type.REFUND, refund),
             (LedgerEntry.Type.COMPENSATION, compensation),
         )
         if amount > 0
     ]
+
+
+def refund_key(request: AfterSalesRequest) -> str:
+    """The one key under which a request's refund is paid, as an ordinary refund or as the
+    platform's fast-refund advance: both can never be paid."""
+    return f"request-{request.pk}-{LedgerEntry.Type.REFUND}"
+
+
+def fast_refund_advance(request: AfterSalesRequest) -> LedgerEntry:
+    """极速退款: the platform pays the buyer the agreed refund before the shop has the goods,
+    under the refund's own key and against the item's refund cap."""
+    return entry(
+        request,
+        type=LedgerEntry.Type.FAST_REFUND,
+        amount=request.refund_amount,
+        key=refund_key(request),
+    )
+
+
+def shop_settlement(request: AfterSalesRequest, advance: LedgerEntry) -> LedgerEntry:
+    """The shop pays the platform back the advance once the goods are signed for."""
+    return entry(
+        request,
+        type=LedgerEntry.Type.SHOP_SETTLEMENT,
+        amount=advance.amount,
+        key=f"request-{request.pk}-settlement",
+    )
+
+
+def recovery(request: AfterSalesRequest, advance: LedgerEntry) -> LedgerEntry:
+    """The advance taken back from the buyer (charged to the order's payment method); it
+    lowers the item's refunded total by as much."""
+    return entry(
+        request,
+        type=LedgerEntry.Type.RECOVERY,
+        amount=advance.amount,
+        key=f"request-{request.pk}-recovery",
+    )
+
+
+def settlement_return(request: AfterSalesRequest, settlement: LedgerEntry) -> LedgerEntry:
+    """The settlement paid back to a shop that won the ruling: the recovery covers it."""
+    return entry(
+        request,
+        type=LedgerEntry.Type.SETTLEMENT_RETURN,
+        amount=settlement.amount,
+        key=f"request-{request.pk}-settlement-return",
+    )
 
 
 def shipping_reimbursement(request: AfterSalesRequest, shipment: Shipment) -> list[LedgerEntry]:
@@ -94,7 +146,8 @@ def entry(request: AfterSalesRequest, *, type: str, amount: Decimal, key: str) -
 
 
 def write_entries(entries: Iterable[LedgerEntry]) -> None:
-    """Write ledger rows; for refunds, first raise the item's refunded total.
+    """Write ledger rows; for refunds (and fast-refund advances), first raise the item's
+    refunded total; for a recovery, lower it by what came back.
 
     The item row is locked first, so of two concurrent refunds the second sees the first's
     total and gets :class:`RefundLimitExceeded`; the database check constraint on
@@ -102,13 +155,18 @@ def write_entries(entries: Iterable[LedgerEntry]) -> None:
     """
     for row in entries:
         item = OrderItem.objects.select_for_update().get(pk=row.order_item_id)
-        if row.type == LedgerEntry.Type.REFUND:
+        change = ZERO
+        if row.type in LedgerEntry.REFUNDS:
             if refund_exceeds_cap(item, row.amount):
                 raise RefundLimitExceeded()
+            change = row.amount
+        elif row.type == LedgerEntry.Type.RECOVERY:
+            change = -row.amount
+        if change:
             try:
                 with transaction.atomic():
                     OrderItem.objects.filter(pk=item.pk).update(
-                        refunded_amount=F("refunded_amount") + row.amount
+                        refunded_amount=F("refunded_amount") + change
                     )
             except IntegrityError as exc:
                 raise RefundLimitExceeded() from exc
@@ -119,7 +177,7 @@ def write_entries(entries: Iterable[LedgerEntry]) -> None:
 
 def check_caps(item: OrderItem, entries: Iterable[LedgerEntry]) -> None:
     """:class:`RefundLimitExceeded` if these refunds would pass the item's cap (SPEC §5)."""
-    refunds = sum(e.amount for e in entries if e.type == LedgerEntry.Type.REFUND)
+    refunds = sum(e.amount for e in entries if e.type in LedgerEntry.REFUNDS)
     if refund_exceeds_cap(item, refunds):
         raise RefundLimitExceeded()
 
@@ -135,7 +193,7 @@ def write_entries_together(entries: list[LedgerEntry]) -> None:
         return
     refunded: dict[int, Decimal] = {}
     for row in entries:
-        if row.type == LedgerEntry.Type.REFUND:
+        if row.type in LedgerEntry.REFUNDS:
             refunded[row.order_item_id] = refunded.get(row.order_item_id, ZERO) + row.amount
     if refunded:
         raise_by = Case(

@@ -7,17 +7,17 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .. import trust
 from ..actors import SYSTEM, Actor
 from ..errors import InvalidInput, RefundLimitExceeded, StaleAction
 from ..evidence import PreparedFile
 from ..models import ZERO, Action, AfterSalesRequest, Dispute, Role, Ruling, State
-from . import ledger
-from .core import Change, advance, check_may, lock, write
+from . import fast_refunds, ledger
+from .core import Change, advance, check_may, lock, open_dispute, write
 
 # Where each ruling leaves the request.
 OUTCOME_STATE = {
@@ -26,29 +26,6 @@ OUTCOME_STATE = {
     Ruling.Outcome.RETURN_AND_REFUND: State.AWAITING_RETURN,
     Ruling.Outcome.FOR_SELLER: State.CLOSED,
 }
-
-
-def open_dispute(
-    request: AfterSalesRequest,
-    *,
-    actor: Actor,
-    role: Role,
-    reason: str,
-    statement: str,
-    now: datetime,
-) -> Dispute:
-    """The case the platform works, with the seller's answer window and the ruling target."""
-    limits = settings.AFTERSALES_DEADLINES
-    return Dispute(
-        request=request,
-        opened_by=None if actor is SYSTEM else actor,
-        opened_by_role=role,
-        reason=reason,
-        buyer_statement=statement,
-        opened_at=now,
-        seller_answer_due_at=now + limits["seller_dispute_answer"],
-        ruling_due_at=now + limits["ruling_target"],
-    )
 
 
 @transaction.atomic
@@ -122,6 +99,11 @@ def rule_dispute(
 
     Refund outcomes are bounded by what is still refundable for the item; a ruling that
     returns the goods first turns the request into a return whose refund follows inspection.
+
+    On a fast-refunded request (极速退款) the buyer already holds the platform's advance: a
+    refund ruling lets them keep it (no new refund; compensation may be added), a ruling for
+    the seller recovers it from the buyer (and returns the shop's settlement, if it paid one);
+    returning the goods again or compensation instead of the refund are refused.
     """
     now = now or timezone.now()
     outcome = Ruling.Outcome(outcome)
@@ -129,6 +111,24 @@ def rule_dispute(
         raise InvalidInput(_("Write the rationale for the ruling; both parties will read it."))
     if refund_amount < 0 or compensation_amount < 0:
         raise InvalidInput(_("Amounts cannot be negative."))
+
+    request = lock(dispute.request)
+    role = check_may(actor, Action.RULE, request)
+    dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
+    if dispute.status != Dispute.Status.OPEN or dispute.request_id != request.pk:
+        raise StaleAction()
+    advanced = fast_refunds.advance_of(request)
+    if advanced is not None:
+        if outcome not in (Ruling.Outcome.REFUND, Ruling.Outcome.FOR_SELLER):
+            raise InvalidInput(
+                _(
+                    "The platform has already refunded this request (fast refund): rule a "
+                    "refund (the buyer keeps the advance) or for the seller (the advance is "
+                    "recovered from the buyer)."
+                )
+            )
+        if outcome == Ruling.Outcome.REFUND:
+            refund_amount = advanced.amount  # the advance stands as the refund
     if outcome in (Ruling.Outcome.REFUND, Ruling.Outcome.RETURN_AND_REFUND) and refund_amount <= 0:
         raise InvalidInput(_("A refund ruling needs a refund amount above ¥0.00."))
     if outcome == Ruling.Outcome.COMPENSATION and compensation_amount <= 0:
@@ -139,19 +139,13 @@ def rule_dispute(
         compensation_amount = ZERO
     if outcome == Ruling.Outcome.COMPENSATION:
         refund_amount = ZERO
-
-    request = lock(dispute.request)
-    role = check_may(actor, Action.RULE, request)
-    dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
-    if dispute.status != Dispute.Status.OPEN or dispute.request_id != request.pk:
-        raise StaleAction()
     item = request.order_item
     if ledger.compensation_exceeds_cap(item, compensation_amount):
         raise InvalidInput(
             _("Compensation may be at most ¥%(limit)s, what the buyer paid for the item.")
             % {"limit": item.amount_paid}
         )
-    if ledger.refund_exceeds_cap(item, refund_amount):
+    if advanced is None and ledger.refund_exceeds_cap(item, refund_amount):
         raise RefundLimitExceeded(
             _("The refund may be at most ¥%(limit)s, what is still refundable for the item.")
             % {"limit": item.refundable_amount}
@@ -170,6 +164,9 @@ def rule_dispute(
     change.notify = [Role.BUYER, Role.SELLER]
     if request.state == State.REFUNDED:
         change.money += ledger.agreed_money(request, compensation=compensation_amount)
+    recovered = outcome == Ruling.Outcome.FOR_SELLER and advanced is not None
+    if recovered:
+        change.money += fast_refunds.recovery(request)
     dispute.status = Dispute.Status.RULED
     dispute.save(update_fields=["status"])
     ruling = Ruling.objects.create(
@@ -182,4 +179,8 @@ def rule_dispute(
         decided_at=now,
     )
     write(change)
+    if recovered:
+        fast_refunds.record_recovery(request, actor=actor, now=now)
+    # A lost dispute (or a recovered fast refund) changes the buyer's standing.
+    trust.refresh_standings([request.buyer_id], now=now)
     return ruling

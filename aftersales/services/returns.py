@@ -13,11 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from ..actors import SYSTEM, Actor
 from ..errors import InvalidInput
 from ..evidence import PreparedFile
-from ..models import ZERO, Action, AfterSalesRequest, Role, Shipment, State
+from ..models import ZERO, Action, AfterSalesRequest, Dispute, Role, Shipment, State
 from . import ledger
-from .core import Change, advance, check_may, lock, write
+from .core import Change, advance, check_may, lock, open_dispute, write
 from .parcels import add_shipment, checked_tracking
-from .seller_review import check_refusal, refuse
+from .seller_review import check_refusal
 
 
 @transaction.atomic
@@ -136,11 +136,28 @@ def fail_inspection(
     files: Sequence[PreparedFile],
     now: datetime | None = None,
 ) -> AfterSalesRequest:
-    """质检不通过: needs a reason and photos, and hands the request back to the buyer."""
+    """质检不通过: needs a reason and photos, and hands the request back to the buyer; after a
+    fast refund, to the platform instead (it paid the buyer and decides whether to recover
+    the money), which opens the dispute by itself."""
     check_refusal(reason, explanation, _("Explain why the goods failed inspection."))
     if not files:
         raise InvalidInput(_("Add at least one photo showing why the goods failed inspection."))
-    return refuse(
-        request, Action.FAIL_INSPECTION, actor=actor, reason=reason, explanation=explanation,
-        files=files, now=now,
+    now = now or timezone.now()
+    request = lock(request)
+    role = check_may(actor, Action.FAIL_INSPECTION, request)
+    change = advance(
+        request, Action.FAIL_INSPECTION, role=role, actor=actor, now=now, refusal=reason,
+        note=explanation, files=files,
     )  # fmt: skip
+    if request.state == State.DISPUTED:
+        change.dispute = open_dispute(
+            request,
+            actor=SYSTEM,
+            role=Role.SYSTEM,
+            reason=Dispute.Reason.FAILED_AFTER_FAST_REFUND,
+            statement="",
+            now=now,
+        )
+        change.notify = [Role.BUYER, Role.SELLER]
+    write(change)
+    return request

@@ -398,6 +398,9 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-shop-scores": {"task": "reviews.tasks.refresh_all_shop_scores", "schedule": 600.0},
     "dispute-deadlines": {"task": "disputes.tasks.sweep_dispute_deadlines", "schedule": 60.0},
     "webhook-deliveries": {"task": "webhooks.tasks.send_due_deliveries", "schedule": 60.0},
+    # Buyers' trust levels (fast refunds, shop rules): a pass over stale standings; the pass
+    # refreshes what is older than a day, so running it hourly spreads the work.
+    "refresh-trust-levels": {"task": "aftersales.tasks.refresh_trust_levels", "schedule": 3600.0},
 }
 
 # Sessions and the cache. With Redis every web process on every machine shares them, so any

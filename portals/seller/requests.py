@@ -18,7 +18,12 @@ from aftersales.forms import (
     TrackingForm,
 )
 from aftersales.models import AfterSalesRequest, Kind, Role
-from aftersales.selectors import buyer_history_count, requests_in_shops, shipping_reimbursed
+from aftersales.selectors import (
+    buyer_history_count,
+    fast_refund_lines,
+    requests_in_shops,
+    shipping_reimbursed,
+)
 from aftersales.services.messages import CONVERSATION_CLOSED
 from disputes import services as dispute_services
 from disputes.forms import DisputeAnswerForm, EvidenceAnswerForm
@@ -71,6 +76,7 @@ def _detail(
         if "pass_inspection" in available
         else None,
         "dispute": dispute,
+        "fast_refund": fast_refund_lines(aftersales),
         **reviews,
         "evidence_asks": evidence_asks(request, dispute, Role.SELLER, forms.get("answer_forms")),
         "reply_form": form(
