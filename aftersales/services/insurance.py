@@ -5,9 +5,8 @@ The rule, in one place:
 
 - An order carries return-shipping insurance when the buyer bought it or the shop gave it
   (退货宝, ``Order.return_insurance``). It covers a request whose goods go back to the shop: a
-  return-and-refund, an exchange, a repair under warranty. A repair after the warranty is a
-  service the buyer buys as a whole, postage included (SPEC §5), so the insurance has no part
-  in it.
+  return-and-refund, an exchange, a repair under warranty; not a repair after the warranty,
+  which the buyer pays for as a whole, postage included (``policy.insurance_covers``).
 - When a covered request's return parcel is signed for, the insurer pays the buyer the fixed
   claim for the order's region (``settings.RETURN_INSURANCE_CLAIMS``), once per request
   whatever parcels and tracking pushes: nobody at the shop does anything. It is postage, not
@@ -22,32 +21,12 @@ The rule, in one place:
 
 from collections.abc import Iterable
 from datetime import datetime
-from decimal import Decimal
 
-from django.conf import settings
-
+from .. import policy
 from ..actors import SYSTEM
-from ..models import ZERO, Action, AfterSalesRequest, Kind, LedgerEntry, Role, Shipment
+from ..models import ZERO, Action, AfterSalesRequest, LedgerEntry, Role, Shipment
 from . import ledger
 from .core import record_activity
-
-
-def covers(request: AfterSalesRequest) -> bool:
-    """Whether the order's return-shipping insurance pays this request's return postage."""
-    return (
-        bool(request.order.return_insurance)
-        and Kind(request.kind).needs_goods_back
-        and not request.buyer_pays_repair()
-    )
-
-
-def claim_amount(request: AfterSalesRequest) -> Decimal:
-    """What the insurer pays for this request's return postage: the table's amount for the
-    order's region, or nothing when the insurance does not cover the request."""
-    if not covers(request):
-        return ZERO
-    claims = settings.RETURN_INSURANCE_CLAIMS
-    return claims.get(request.order.region, claims[""])
 
 
 def claim_key(request: AfterSalesRequest) -> str:
@@ -61,19 +40,16 @@ def claim_on_sign_for(request: AfterSalesRequest, parcel: Shipment, *, now: date
     or for two parcels, the second finds the claim written and does nothing."""
     if parcel.purpose != Shipment.Purpose.RETURN or parcel.request_id != request.pk:
         return
-    amount = claim_amount(request)
+    amount = policy.insurance_claim(request)
     if amount <= 0 or LedgerEntry.objects.filter(idempotency_key=claim_key(request)).exists():
         return
     # The insurer pays, not the shop: a payout like any other (``payments.pay_out``, the
     # gateway's ``pay`` to the order's method), with its own type so that the shop's books and
     # the refund cap leave it out.
-    ledger.write_entries(
-        [
-            ledger.entry(
-                request, type=LedgerEntry.Type.INSURANCE_CLAIM, amount=amount, key=claim_key(request)
-            )
-        ]
+    claim = ledger.entry(
+        request, type=LedgerEntry.Type.INSURANCE_CLAIM, amount=amount, key=claim_key(request)
     )
+    ledger.write_entries([claim])
     record_activity(
         request,
         actor=SYSTEM,
@@ -90,7 +66,7 @@ def shop_reimbursements(
     """The return postage the shop pays the buyer for the parcels arriving now: what the buyer
     claimed on each, less what the insurance covers. The insurer's claim covers the request's
     first postage, parcels that arrived earlier first, so it is deducted once in all."""
-    covered = claim_amount(request)
+    covered = policy.insurance_claim(request)
     if covered > 0:
         arrived = [
             p.shipping_fee

@@ -66,6 +66,8 @@ def _detail(
         "show_members": True,
         "actions": available,
         "earlier_requests": buyer_history_count(aftersales),
+        # Every money movement on the request, the insurer's claim its own line.
+        "ledger": list(aftersales.ledger_entries.all()),
         # Named on the pass-inspection button: what the shop pays besides the refund.
         "shipping_reimbursed": shipping_reimbursed(aftersales)
         if "pass_inspection" in available
