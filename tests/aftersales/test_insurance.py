@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from aftersales import policy, services
@@ -303,3 +304,76 @@ def test_sign_for_pushes_racing_the_seller_pay_the_postage_once(item, seller, ot
         (LedgerEntry.Type.SHIPPING_REIMBURSEMENT, Decimal("4.00")),
     ]
     assert RequestEvent.objects.filter(action=Action.INSURANCE_CLAIM).count() == 1
+
+
+# --- the pages ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_both_sides_see_the_claim_as_its_own_line(item, buyer, seller, client):
+    insure(item, how=Insurance.SHOP_GIFT, region=Region.NORTHWEST)
+    request = shipped_back(item, reason=Reason.QUALITY_PROBLEM, fee="20.00")
+    sign_for(request)
+
+    client.force_login(buyer)
+    page = client.get(reverse("buyer:request_detail", args=[request.pk])).content.decode()
+    assert 'id="insurance-claim"' in page
+    assert "Return-shipping insurance claim ¥15.00, paid by the insurer to your" in page
+    assert "This order has return-shipping insurance (given by the shop (退货宝))." in page
+
+    client.force_login(seller)
+    page = client.get(reverse("seller:request_detail", args=[request.pk])).content.decode()
+    assert "Return-shipping insurance claim ¥15.00, paid to the buyer by the insurer" in page
+    assert "This order has return-shipping insurance" in page
+
+
+@pytest.mark.django_db
+def test_the_seller_page_says_it_in_chinese(item, seller, client, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    insure(item, how=Insurance.SHOP_GIFT)
+    request = shipped_back(item)
+    sign_for(request)
+    client.force_login(seller)
+
+    page = client.get(
+        reverse("seller:request_detail", args=[request.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
+
+    assert "该订单有退货运费险（退货宝，店铺赠送）" in page
+
+
+@pytest.mark.django_db
+def test_the_ship_back_form_tells_an_insured_buyer_what_the_insurance_pays(item, buyer, client):
+    insure(item, region=Region.EAST)
+    seller = item.order.shop.members.first().user
+    request = services.approve_request(
+        request=file_request(item, reason=Reason.QUALITY_PROBLEM), actor=seller
+    )
+    client.force_login(buyer)
+
+    page = client.get(reverse("buyer:request_detail", args=[request.pk])).content.decode()
+
+    assert 'id="insurance-notice"' in page
+    assert "the insurer pays you ¥8.00 for the postage" in page
+    assert "The insurance pays ¥8.00 of it when the parcel is signed for" in page
+
+
+@pytest.mark.django_db
+def test_an_uninsured_buyer_is_told_nothing_of_insurance(item, buyer, client):
+    seller = item.order.shop.members.first().user
+    request = services.approve_request(request=file_request(item), actor=seller)
+    client.force_login(buyer)
+
+    page = client.get(reverse("buyer:request_detail", args=[request.pk])).content.decode()
+
+    assert "insurance" not in page.lower()
+
+
+@pytest.mark.django_db
+def test_the_order_list_marks_insured_orders(item, buyer, client):
+    insure(item)
+    client.force_login(buyer)
+
+    page = client.get(reverse("home")).content.decode()
+
+    assert 'class="badge insured"' in page
