@@ -286,7 +286,9 @@ def buyer_guide(
         )
     ]
     expected = ""
-    if not payments and request.is_open and request.refund_amount:
+    # The insurer's claim is postage, not the refund the buyer is still waiting for.
+    refunds = [p for p in payments if p.entry.type != LedgerEntry.Type.INSURANCE_CLAIM]
+    if not refunds and request.is_open and request.refund_amount:
         expected = _(
             "You asked for %(amount)s. If the request succeeds, it goes back to your "
             "%(method)s and %(arrives)s."
