@@ -319,7 +319,7 @@ def test_both_sides_see_the_claim_as_its_own_line(item, buyer, seller, client):
     page = client.get(reverse("buyer:request_detail", args=[request.pk])).content.decode()
     assert 'id="insurance-claim"' in page
     assert "Return-shipping insurance claim ¥15.00, paid by the insurer to your" in page
-    assert "This order has return-shipping insurance (given by the shop (退货宝))." in page
+    assert "This order has return-shipping insurance: given by the shop (退货宝)." in page
     # the refund the buyer asked for is still ahead: the claim is no refund
     assert "You asked for ¥100.00. If the request succeeds" in page
 

@@ -45,7 +45,7 @@ def test_an_insured_return_signed_for_shows_the_claim_to_buyer_and_seller(
         "the insurer pays you ¥15.00 for the postage"
     )
     expect(page.locator("#insurance")).to_contain_text(
-        "This order has return-shipping insurance (given by the shop (退货宝))."
+        "This order has return-shipping insurance: given by the shop (退货宝)."
     )
     page.get_by_label("Carrier").select_option(label="SF Express")
     page.get_by_label("Tracking number").fill("SF1234567890123")
