@@ -24,6 +24,7 @@ from aftersales.models import (
 from aftersales.payments import SimulatedGateway
 from aftersales.services import arrivals, automation, fast_refunds, insurance
 from aftersales.services.core import lock
+from aftersales.templatetags.aftersales import notification_text
 from orders.models import Insurance, Region
 from tests.aftersales.factories import TRACKING, file_request
 from tests.aftersales.test_money import race
@@ -379,3 +380,18 @@ def test_the_order_list_marks_insured_orders(item, buyer, client):
     page = client.get(reverse("home")).content.decode()
 
     assert 'class="badge insured"' in page
+
+
+@pytest.mark.django_db
+def test_the_buyer_is_told_how_much_the_insurer_paid_and_where(item, buyer):
+    insure(item, region=Region.REMOTE)
+    request = shipped_back(item)
+    sign_for(request)
+
+    notification = Notification.objects.get(event__action=Action.INSURANCE_CLAIM)
+
+    assert notification.recipient == buyer
+    assert notification_text(notification) == (
+        "System paid the return-shipping insurance claim: ¥25.00 for your return postage, "
+        "to Alipay. It usually arrives within 1 day(s)."
+    )
