@@ -9,8 +9,10 @@ The rule, in one place:
   which the buyer pays for as a whole, postage included (``policy.insurance_covers``).
 - When a covered request's return parcel is signed for, the insurer pays the buyer the fixed
   claim for the order's region (``settings.RETURN_INSURANCE_CLAIMS``), once per request
-  whatever parcels and tracking pushes: nobody at the shop does anything. It is postage, not
-  the item's price, so it is not counted against the item's refund cap.
+  whatever parcels and tracking pushes: nobody at the shop does anything. Should the goods
+  reach the shop with no sign-for reported (no tracking, a push lost), the claim is paid when
+  they are received, with that step. It is postage, not the item's price, so it is not
+  counted against the item's refund cap.
 - Insurance pays first. Where the shop also owes the return shipping (a seller-responsible
   reason, or its policy for no-reason returns), it reimburses only what the buyer claimed
   beyond the insurer's claim (still within ``RETURN_SHIPPING_REIMBURSEMENT_LIMIT``), whenever
@@ -19,8 +21,9 @@ The rule, in one place:
   the claim keeps the difference (as with any 运费险) and the shop pays nothing.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from decimal import Decimal
 
 from .. import policy
 from ..actors import SYSTEM
@@ -33,6 +36,15 @@ def claim_key(request: AfterSalesRequest) -> str:
     return f"request-{request.pk}-insurance"
 
 
+def claim(request: AfterSalesRequest, amount: Decimal) -> LedgerEntry:
+    """The insurer's payment of the buyer's postage: a payout like any other
+    (``payments.pay_out``: the gateway's ``pay``, to the order's payment method), of a type of
+    its own so that the shop's books and the refund cap leave it out."""
+    return ledger.entry(
+        request, type=LedgerEntry.Type.INSURANCE_CLAIM, amount=amount, key=claim_key(request)
+    )
+
+
 def claim_on_sign_for(request: AfterSalesRequest, parcel: Shipment, *, now: datetime) -> None:
     """The return parcel was signed for: the insurer pays the buyer's claim, through the
     payment gateway to the order's payment method, once per request. The caller (the tracking
@@ -43,13 +55,7 @@ def claim_on_sign_for(request: AfterSalesRequest, parcel: Shipment, *, now: date
     amount = policy.insurance_claim(request)
     if amount <= 0 or LedgerEntry.objects.filter(idempotency_key=claim_key(request)).exists():
         return
-    # The insurer pays, not the shop: a payout like any other (``payments.pay_out``, the
-    # gateway's ``pay`` to the order's method), with its own type so that the shop's books and
-    # the refund cap leave it out.
-    claim = ledger.entry(
-        request, type=LedgerEntry.Type.INSURANCE_CLAIM, amount=amount, key=claim_key(request)
-    )
-    ledger.write_entries([claim])
+    ledger.write_entries([claim(request, amount)])
     record_activity(
         request,
         actor=SYSTEM,
@@ -58,6 +64,21 @@ def claim_on_sign_for(request: AfterSalesRequest, parcel: Shipment, *, now: date
         now=now,
         notify=[Role.BUYER],
     )
+
+
+def postage_on_arrival(
+    request: AfterSalesRequest, arriving: Sequence[Shipment]
+) -> list[LedgerEntry]:
+    """The return postage paid when the goods reach the shop (``returns.receive_return``; the
+    caller holds the request's lock): the insurer's claim if no sign-for has paid it yet, and
+    what the shop reimburses (:func:`shop_reimbursements`)."""
+    if not arriving:
+        return []
+    rows = []
+    amount = policy.insurance_claim(request)
+    if amount > 0 and not LedgerEntry.objects.filter(idempotency_key=claim_key(request)).exists():
+        rows.append(claim(request, amount))
+    return rows + shop_reimbursements(request, arriving)
 
 
 def shop_reimbursements(

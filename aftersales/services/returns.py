@@ -59,7 +59,8 @@ def ship_return(
 def receive_return(change: Change) -> Change:
     """The goods are back with the seller: the return parcels arrive, and the return shipping
     the buyer claimed is reimbursed (one ledger row per parcel), less what return-shipping
-    insurance pays (:func:`insurance.shop_reimbursements`)."""
+    insurance pays, and the insurer's claim if no sign-for paid it
+    (:func:`insurance.postage_on_arrival`)."""
     request = change.request
     arriving = [
         parcel
@@ -67,7 +68,7 @@ def receive_return(change: Change) -> Change:
         if parcel.purpose == Shipment.Purpose.RETURN and parcel.received_at is None
     ]
     change.received += arriving
-    change.money += insurance.shop_reimbursements(request, arriving)
+    change.money += insurance.postage_on_arrival(request, arriving)
     return change
 
 
