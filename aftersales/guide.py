@@ -161,11 +161,15 @@ def arrival(method: str) -> str:
 def money_moved(request: AfterSalesRequest, entries: list[Entry]) -> bool:
     """Whether the request can have ledger rows, from what the page has read already: money
     moves when a request is refunded (with any compensation), return postage the shop pays
-    when the parcel arrives, and return-shipping insurance when it is signed for."""
+    when the parcel arrives, and return-shipping insurance when it is signed for (or arrives
+    with no sign-for reported)."""
     insured = bool(request.order.return_insurance)
     return request.state == State.REFUNDED or any(
         e.kind == "shipment"
-        and ((e.obj.received_at and e.obj.shipping_fee > 0) or (insured and e.obj.signed_at))
+        and (
+            (e.obj.received_at and e.obj.shipping_fee > 0)
+            or (insured and (e.obj.signed_at or e.obj.received_at))
+        )
         for e in entries
     )
 

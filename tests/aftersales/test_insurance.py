@@ -428,3 +428,15 @@ def test_the_buyer_is_told_how_much_the_insurer_paid_and_where(item, buyer):
         "System paid the return-shipping insurance claim: ¥25.00 for your return postage, "
         "to Alipay. It usually arrives within 1 day(s)."
     )
+
+
+@pytest.mark.django_db
+def test_a_claim_paid_at_receipt_shows_too(item, buyer, seller, client):
+    insure(item)
+    request = shipped_back(item, reason=Reason.CHANGED_MIND)
+    services.confirm_return_received(request=request, actor=seller)  # no sign-for reported
+
+    for user, url in ((buyer, "buyer:request_detail"), (seller, "seller:request_detail")):
+        client.force_login(user)
+        page = client.get(reverse(url, args=[request.pk])).content.decode()
+        assert 'id="insurance-claim"' in page
