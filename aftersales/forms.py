@@ -265,6 +265,13 @@ class ReturnShipmentForm(TrackingForm):
         super().__init__(*args, **kwargs)
         if aftersales.seller_pays_return_shipping:
             self.fields["shipping_fee"].label = aftersales.words("phrase", Phrase.SHIPPING_FEE)
+            if claim := policy.insurance_claim(aftersales):
+                # Insurance pays first (README "Return-shipping insurance"): say how it adds up.
+                self.fields["shipping_fee"].help_text = _(
+                    "What the carrier charged you, up to ¥%(limit)s. The insurance pays "
+                    "¥%(claim)s of it when the parcel is signed for; the seller reimburses the "
+                    "rest once the goods arrive."
+                ) % {"claim": claim, "limit": settings.RETURN_SHIPPING_REIMBURSEMENT_LIMIT}
         else:
             del self.fields["shipping_fee"]
 

@@ -169,13 +169,20 @@ def arrival(method: str) -> str:
 
 def money_moved(request: AfterSalesRequest, entries: list[Entry]) -> bool:
     """Whether the request can have ledger rows, from what the page has read already: money
-    moves when a request is refunded (with any compensation), and return postage the shop pays
-    when the parcel arrives."""
+    moves when a request is refunded (with any compensation) or fast-refunded, return postage
+    the shop pays when the parcel arrives, and return-shipping insurance when it is signed for
+    (or arrives with no sign-for reported)."""
+    insured = bool(request.order.return_insurance)
     return (
         request.state == State.REFUNDED
         or request.fast_refund_at is not None
         or any(
-            e.kind == "shipment" and e.obj.received_at and e.obj.shipping_fee > 0 for e in entries
+            e.kind == "shipment"
+            and (
+                (e.obj.received_at and e.obj.shipping_fee > 0)
+                or (insured and (e.obj.signed_at or e.obj.received_at))
+            )
+            for e in entries
         )
     )
 
@@ -299,7 +306,9 @@ def buyer_guide(
         )
     ]
     expected = ""
-    if not payments and request.is_open and request.refund_amount:
+    # The insurer's claim is postage, not the refund the buyer is still waiting for.
+    refunds = [p for p in payments if p.entry.type != LedgerEntry.Type.INSURANCE_CLAIM]
+    if not refunds and request.is_open and request.refund_amount:
         expected = _(
             "You asked for %(amount)s. If the request succeeds, it goes back to your "
             "%(method)s and %(arrives)s."

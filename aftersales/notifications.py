@@ -43,7 +43,9 @@ from .deadlines import deadline_sentence
 from .models import (
     NEXT_ACTOR,
     TERMINAL_STATES,
+    Action,
     AfterSalesRequest,
+    LedgerEntry,
     Notification,
     RequestEvent,
     Role,
@@ -117,6 +119,15 @@ def event_summary(event: RequestEvent, *, request: AfterSalesRequest, audience: 
         next_step = _("It usually arrives within %(days)s day(s).") % {"days": method.refund_days}
     elif moved:
         outcome = request.words("state", event.to_state)
+    elif event.action == Action.INSURANCE_CLAIM and (
+        claim := request.ledger_entries.filter(type=LedgerEntry.Type.INSURANCE_CLAIM).first()
+    ):
+        method = Order.PaymentMethod(claim.payment_method)
+        outcome = _("%(amount)s for your return postage, to %(method)s") % {
+            "amount": f"¥{claim.amount:,.2f}",
+            "method": method.label,
+        }
+        next_step = _("It usually arrives within %(days)s day(s).") % {"days": method.refund_days}
     else:
         outcome = ""
     if outcome:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
+from django.conf import settings
 from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
@@ -261,3 +262,28 @@ def exchange_terms(
     if replacement.needs_details and not details:
         raise Ineligible(NAME_THE_VARIANT)
     return replacement, details, delivery_address.strip() or order.shipping_address
+
+
+# --- 退货运费险 (README "Return-shipping insurance"; paid by ``services.insurance``) -------------
+
+
+def insurance_covers(request: AfterSalesRequest) -> bool:
+    """Whether the order's return-shipping insurance (bought, or the shop's 退货宝) pays this
+    request's return postage: goods going back to the shop (a return, an exchange, a repair
+    under warranty). A repair after the warranty is a service the buyer buys as a whole,
+    postage included (SPEC §5), so the insurance has no part in it."""
+    return (
+        bool(request.order.return_insurance)
+        and Kind(request.kind).needs_goods_back
+        and not request.buyer_pays_repair()
+    )
+
+
+def insurance_claim(request: AfterSalesRequest) -> Decimal:
+    """What the insurer pays for the request's return postage once the parcel is signed for:
+    the fixed amount for the order's region (``settings.RETURN_INSURANCE_CLAIMS``), or nothing
+    when the insurance does not cover the request."""
+    if not insurance_covers(request):
+        return Decimal("0.00")
+    claims = settings.RETURN_INSURANCE_CLAIMS
+    return claims.get(request.order.region, claims[""])

@@ -333,6 +333,26 @@ LOGINS = (
     ("admin", "superuser", "admin/"),
 )
 
+# The region each city is in, as return-shipping insurance prices a claim (Order.region).
+REGION_OF_CITY = {
+    "浙江省": "east",
+    "上海市": "east",
+    "江苏省": "east",
+    "福建省": "east",
+    "山东省": "east",
+    "北京市": "north",
+    "广东省": "south",
+    "湖北省": "central",
+    "湖南省": "central",
+    "四川省": "southwest",
+    "重庆市": "southwest",
+    "陕西省": "northwest",
+}
+# The shop that gives every order 退货宝 (return-shipping insurance paid by the shop), and how
+# often buyers elsewhere buy the insurance themselves.
+INSURING_SHOP = 1
+BOUGHT_INSURANCE_SHARE = 0.3
+
 CITIES = (
     "浙江省杭州市西湖区文三路 90 号",
     "上海市浦东新区张杨路 500 号",

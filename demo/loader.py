@@ -24,16 +24,19 @@ from django.utils import timezone
 from aftersales.history import history_rewrite_allowed
 from aftersales.models import (
     AfterSalesRequest,
+    AutomationRule,
     Dispute,
     Evidence,
     LedgerEntry,
     Message,
     Ruling,
     State,
+    TrustLevel,
 )
 from disputes.models import Complaint
 from orders.models import Order, OrderItem, Shop
 
+from . import faster
 from .catalogue import DEMO_USERNAMES, MAIN_BUYER, SHOP_NAMES
 from .marketplace import Marketplace
 from .ratings import rate_finished_requests
@@ -72,6 +75,9 @@ def load(*, now: datetime | None = None) -> list[str]:
             for scenario in SCENARIOS:
                 player.play(scenario)
             rate_finished_requests(player.request_ids, rng=rng, now=now)
+            # After the story, so that they change nothing of it (demo.faster).
+            faster.switch_on_rules(marketplace.shops[0], owner=marketplace.sellers[0])
+            faster.standing_of(marketplace.users[MAIN_BUYER], now=now, level=TrustLevel.EXCELLENT)
     except BaseException:
         # The rows roll back with the transaction; the evidence files already written would not.
         _discard_evidence_files(player.request_ids)
@@ -109,6 +115,7 @@ def delete() -> dict[str, int]:
         LedgerEntry.objects.filter(order_item__order__shop__in=shops),
         requests,
         Order.objects.filter(shop__in=shops),  # and their items
+        AutomationRule.objects.filter(shop__in=shops),  # they hold on to return addresses
         shops,  # and their return addresses and members
         User.objects.filter(username__in=DEMO_USERNAMES),  # and their notifications
     )

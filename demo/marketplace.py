@@ -20,10 +20,13 @@ from orders.models import Order, OrderItem, ReturnAddress, Shop, ShopMember
 
 from .catalogue import (
     ADMIN,
+    BOUGHT_INSURANCE_SHARE,
     BUYERS,
     CITIES,
+    INSURING_SHOP,
     MAIN_BUYER,
     PASSWORD,
+    REGION_OF_CITY,
     SHOPS,
     STAFF,
     Product,
@@ -212,6 +215,7 @@ class Marketplace:
                 )[0],
                 shipping_address=addresses[username],
                 paid_at=paid_at,
+                **self._insurance(number, shop_index, addresses[username]),
             )
             orders.append(order)
             products = SHOPS[shop_index].products
@@ -230,6 +234,23 @@ class Marketplace:
             self.purchases.append(Purchase(item, shop_index, username, product))
         self._lose_parcels()
         OrderItem.objects.bulk_create(items)
+
+    @staticmethod
+    def _insurance(number: str, shop_index: int, address: str) -> dict[str, str]:
+        """The buyer's region (from the city of the address) and the order's return-shipping
+        insurance: 退货宝 on every order of the shop that gives it, bought by the buyer on some
+        others. Drawn from the order number, not the load's generator, so that the rest of
+        the marketplace stays as it was."""
+        region = next(
+            (region for prefix, region in REGION_OF_CITY.items() if prefix in address), ""
+        )
+        if shop_index == INSURING_SHOP:
+            insurance = Order.Insurance.SHOP_GIFT
+        elif random.Random(f"insurance-{number}").random() < BOUGHT_INSURANCE_SHARE:
+            insurance = Order.Insurance.BOUGHT
+        else:
+            insurance = ""
+        return {"region": region, "return_insurance": insurance}
 
     def _item(self, order, title, sku, unit_price, ship_after) -> OrderItem:
         rng, now = self.rng, self.now

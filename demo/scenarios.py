@@ -43,6 +43,7 @@ class Scenario:
     item: str = "delivered"  # delivered / in_transit / not_shipped
     recency: tuple[float, float] | None = None
     late: bool = False
+    insured: bool = False  # the order carries return-shipping insurance (the buyer bought it)
 
 
 def _s(shop, kind, reason, steps, until, **kwargs) -> Scenario:
@@ -159,6 +160,16 @@ SCENARIOS: tuple[Scenario, ...] = (
     _s(3, K.RETURN_REFUND, R.CHANGED_MIND, "approve ship_return", S.RETURN_SHIPPED,
        recency=(10.1, 10.8)),  # overdue: the deadline sweep refunds it
     _s(3, K.EXCHANGE, R.QUALITY_PROBLEM, f"{RET} ship_replacement", S.REPLACEMENT_SHIPPED),
+    # The main buyer's insured returns on their way back, handed to the carrier at different
+    # times: the simulated tracker (SIMULATED_TRACKING_HOURS: picked up after 1 h, in transit
+    # after 6 h, signed for after 24 h) moves each one on within minutes of `make run`, and the
+    # one signed for pays its insurance claim.
+    _s(0, K.RETURN_REFUND, R.QUALITY_PROBLEM, "approve ship_return", S.RETURN_SHIPPED,
+       buyer=B, recency=(0.9935, 0.9965), insured=True),  # signed for in 5–10 minutes
+    _s(0, K.RETURN_REFUND, R.CHANGED_MIND, "approve ship_return", S.RETURN_SHIPPED,
+       buyer=B, recency=(0.2445, 0.2465), insured=True),  # in transit in 5–8 minutes
+    _s(1, K.RETURN_REFUND, R.CHANGED_MIND, "approve ship_return", S.RETURN_SHIPPED,
+       buyer=B, recency=(0.0375, 0.0395)),  # picked up in 3–6 minutes (退货宝)
 )
 # fmt: on
 

@@ -11,10 +11,11 @@ The demo's one module that calls the after-sales and dispute services.
 
 import random
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 
 from aftersales import policy, services
 from aftersales.actors import SYSTEM
@@ -28,11 +29,13 @@ from aftersales.models import (
     RejectionReason,
     Replacement,
     Ruling,
+    Shipment,
     State,
 )
-from aftersales.services import escalate_overdue, escalate_to_platform, rule_dispute
+from aftersales.services import escalate_overdue, escalate_to_platform, insurance, rule_dispute
+from aftersales.services.core import lock
 from aftersales.shipping import tracking_error
-from orders.models import OrderItem
+from orders.models import Order, OrderItem
 
 from . import texts
 from .catalogue import STAFF
@@ -97,6 +100,10 @@ class ScenarioPlayer:
             scenario, offsets, self.marketplace.purchases, rng=self.rng, now=self.now
         )
         purchase.used = True
+        order = purchase.item.order
+        if scenario.insured and not order.return_insurance:
+            order.return_insurance = Order.Insurance.BOUGHT
+            Order.objects.filter(pk=order.pk).update(return_insurance=order.return_insurance)
         run = Run(
             scenario=scenario,
             purchase=purchase,
@@ -266,11 +273,35 @@ class ScenarioPlayer:
         )
 
     def _receive(self, run, arg, when, photo) -> None:
+        self._signed_for(run, when)
         run.request = services.confirm_return_received(
             request=run.request, actor=run.seller, now=when
         )
 
+    def _signed_for(self, run, before: datetime) -> None:
+        """The carrier had the return parcels picked up an hour after they were sent and
+        signed for a day later (before the seller confirmed receipt): the trace the tracking
+        service would have recorded, and the insurer's claim on an insured return. Only the
+        insurer's step of ``services.arrivals``: the shop's rules and fast refunds are no part
+        of the demo's history (they are switched on after it, ``demo.faster``)."""
+        parcels = run.request.shipments.filter(
+            purpose=Shipment.Purpose.RETURN, signed_at__isnull=True
+        )
+        for parcel in parcels:
+            picked_up = parcel.shipped_at + timedelta(hours=1)
+            signed = max(picked_up, min(parcel.shipped_at + timedelta(hours=24), before))
+            Shipment.objects.filter(pk=parcel.pk).update(picked_up_at=picked_up, signed_at=signed)
+            parcel.picked_up_at, parcel.signed_at = picked_up, signed
+            with transaction.atomic():
+                insurance.claim_on_sign_for(lock(run.request), parcel, now=signed)
+            LedgerEntry.objects.filter(
+                request=run.request,
+                type=LedgerEntry.Type.INSURANCE_CLAIM,
+                created_at__gte=self.now,
+            ).update(created_at=signed)
+
     def _auto_refund(self, run, arg, when, photo) -> None:
+        self._signed_for(run, when)
         run.request = services.refund_without_receipt(request=run.request, actor=SYSTEM, now=when)
 
     def _pass(self, run, arg, when, photo) -> None:

@@ -58,8 +58,16 @@ class OrderItemInline(admin.TabularInline):
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ["number", "buyer", "shop", "payment_method", "paid_at"]
-    list_filter = ["shop", "payment_method", "paid_at"]
+    list_display = [
+        "number",
+        "buyer",
+        "shop",
+        "payment_method",
+        "region",
+        "return_insurance",
+        "paid_at",
+    ]
+    list_filter = ["shop", "payment_method", "return_insurance", "region", "paid_at"]
     search_fields = ["number", "buyer__username", "items__title"]
     date_hierarchy = "paid_at"
     autocomplete_fields = ["buyer", "shop"]

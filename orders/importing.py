@@ -10,6 +10,10 @@ already here is the same order again:
   system reports them; a time already recorded is never moved or cleared;
 - anything else different (buyer, shop, amounts, items): refused, with the field named.
 
+``region`` and ``return_insurance`` (退货运费险: ``bought``, ``shop_gift``) are optional: a file
+(or a CSV column) that leaves them out imports orders without them, and a re-import that leaves
+them out does not compare them.
+
 Every refusal says which line and why, in the current language; the orders that pass are
 written even when others are refused. ``check_only`` runs every check and writes nothing.
 """
@@ -31,6 +35,8 @@ from django.utils.translation import gettext_lazy
 from .models import Order, OrderItem, Shop
 
 ORDER_FIELDS = ("number", "buyer", "shop", "payment_method", "shipping_address", "paid_at")
+# Optional: a line or CSV file may leave them out.
+OPTIONAL_ORDER_FIELDS = ("region", "return_insurance")
 ITEM_FIELDS = (
     "title",
     "sku",
@@ -70,6 +76,26 @@ class OrderRow(forms.Form):
     payment_method = forms.ChoiceField(choices=Order.PaymentMethod.choices)
     shipping_address = forms.CharField(max_length=255, required=False)
     paid_at = TimeField()
+    region = forms.ChoiceField(
+        choices=[("", ""), *Order.Region.choices],
+        required=False,
+        error_messages={
+            "invalid_choice": gettext_lazy(
+                "“%(value)s” is not a region; use east, north, south, central, southwest, "
+                "northwest, northeast, remote or leave it empty."
+            )
+        },
+    )
+    return_insurance = forms.ChoiceField(
+        choices=[("", ""), *Order.Insurance.choices],
+        required=False,
+        error_messages={
+            "invalid_choice": gettext_lazy(
+                "“%(value)s” is no kind of return-shipping insurance; use bought (the buyer "
+                "bought it), shop_gift (the shop gave it, 退货宝) or leave it empty."
+            )
+        },
+    )
 
     def clean_buyer(self):
         username = self.cleaned_data["buyer"]
@@ -168,14 +194,15 @@ def _read_csv(text: str) -> Iterator[tuple[int, dict | Unreadable]]:
     columns = reader.fieldnames or []
     if missing := [name for name in (*ORDER_FIELDS, *ITEM_FIELDS) if name not in columns]:
         raise UnreadableFile(_("Columns missing: %(columns)s.") % {"columns": ", ".join(missing)})
+    fields = (*ORDER_FIELDS, *(name for name in OPTIONAL_ORDER_FIELDS if name in columns))
     orders: dict[str, tuple[int, dict]] = {}
     for row in reader:
         line = reader.line_num
         number = (row.get("number") or "").strip()
         first_line, order = orders.setdefault(
-            number, (line, {name: row[name] for name in ORDER_FIELDS} | {"items": []})
+            number, (line, {name: row[name] for name in fields} | {"items": []})
         )
-        if any(order[name] != row[name] for name in ORDER_FIELDS):
+        if any(order[name] != row[name] for name in fields):
             problem = _("Order %(number)s: this line's order columns differ from line %(first)s.")
             yield line, Unreadable(problem % {"number": number, "first": first_line}, number)
             orders[number] = (first_line, {**order, "items": None})  # none of it is written
@@ -202,7 +229,8 @@ def import_orders(
 
 def _import_one(line: int, raw: dict, *, check_only: bool) -> Outcome:
     number = str(raw.get("number", ""))[:32]
-    order_form = OrderRow({name: raw.get(name) for name in ORDER_FIELDS})
+    order_form = OrderRow({name: raw.get(name) for name in (*ORDER_FIELDS, *OPTIONAL_ORDER_FIELDS)})
+    reported = [*ORDER_FIELDS, *(name for name in OPTIONAL_ORDER_FIELDS if name in raw)]
     errors = _errors(order_form)
     items = raw.get("items") or []
     if not items:
@@ -223,25 +251,25 @@ def _import_one(line: int, raw: dict, *, check_only: bool) -> Outcome:
     wanted = [item_form.cleaned_data for item_form in item_forms]
     try:
         with transaction.atomic():
-            status, errors = _write(order, wanted)
+            status, errors = _write(order, wanted, reported)
             if errors or check_only:
                 transaction.set_rollback(True)
     except IntegrityError:  # another import created the same order meanwhile: compare with it
         with transaction.atomic():
-            status, errors = _write(order, wanted)
+            status, errors = _write(order, wanted, reported)
             if errors or check_only:
                 transaction.set_rollback(True)
     return Outcome(line, order["number"], "refused" if errors else status, errors)
 
 
-def _write(order: dict, wanted: list[dict]) -> tuple[str, list[str]]:
+def _write(order: dict, wanted: list[dict], reported: list[str]) -> tuple[str, list[str]]:
     existing = Order.objects.select_for_update().filter(number=order["number"]).first()
     if existing is None:
         created = Order.objects.create(**order)
         OrderItem.objects.bulk_create(OrderItem(order=created, **item) for item in wanted)
         return "created", []
     differs = [
-        name for name in ORDER_FIELDS if name != "number" and getattr(existing, name) != order[name]
+        name for name in reported if name != "number" and getattr(existing, name) != order[name]
     ]
     items = list(existing.items.order_by("pk"))
     if len(items) != len(wanted):

@@ -118,15 +118,19 @@ def settlement_return(request: AfterSalesRequest, settlement: LedgerEntry) -> Le
     )
 
 
-def shipping_reimbursement(request: AfterSalesRequest, shipment: Shipment) -> list[LedgerEntry]:
-    """The return postage the buyer claimed, when the seller pays it (one row per parcel)."""
-    if not request.seller_pays_return_shipping or shipment.shipping_fee <= 0:
+def shipping_reimbursement(
+    request: AfterSalesRequest, shipment: Shipment, *, covered: Decimal = ZERO
+) -> list[LedgerEntry]:
+    """The return postage the buyer claimed, when the seller pays it (one row per parcel),
+    less what return-shipping insurance ``covered`` of it (``services.insurance``)."""
+    amount = shipment.shipping_fee - covered
+    if not request.seller_pays_return_shipping or amount <= 0:
         return []
     return [
         entry(
             request,
             type=LedgerEntry.Type.SHIPPING_REIMBURSEMENT,
-            amount=shipment.shipping_fee,
+            amount=amount,
             key=f"shipment-{shipment.pk}-shipping",
         )
     ]

@@ -14,7 +14,7 @@ from ..actors import SYSTEM, Actor
 from ..errors import InvalidInput
 from ..evidence import PreparedFile
 from ..models import ZERO, Action, AfterSalesRequest, Dispute, Role, Shipment, State
-from . import ledger
+from . import insurance, ledger
 from .core import Change, advance, check_may, lock, open_dispute, write
 from .parcels import add_shipment, checked_tracking
 from .seller_review import check_refusal
@@ -58,12 +58,17 @@ def ship_return(
 
 def receive_return(change: Change) -> Change:
     """The goods are back with the seller: the return parcels arrive, and the return shipping
-    the buyer claimed is reimbursed (one ledger row per parcel)."""
+    the buyer claimed is reimbursed (one ledger row per parcel), less what return-shipping
+    insurance pays, and the insurer's claim if no sign-for paid it
+    (:func:`insurance.postage_on_arrival`)."""
     request = change.request
-    for parcel in request.shipments.all():
-        if parcel.purpose == Shipment.Purpose.RETURN and parcel.received_at is None:
-            change.received.append(parcel)
-            change.money += ledger.shipping_reimbursement(request, parcel)
+    arriving = [
+        parcel
+        for parcel in request.shipments.all()
+        if parcel.purpose == Shipment.Purpose.RETURN and parcel.received_at is None
+    ]
+    change.received += arriving
+    change.money += insurance.postage_on_arrival(request, arriving)
     return change
 
 

@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import template
 from django.utils import timezone
 
+from .. import policy
 from ..deadlines import deadline_sentence, when_due_label
 from ..models import AfterSalesRequest, Notification, worded
 from ..notifications import event_summary
@@ -69,3 +70,9 @@ def deadline_phrase(request: AfterSalesRequest) -> str:
 def when_due(request: AfterSalesRequest) -> str:
     """The automatic step at the request's deadline, in a few words."""
     return when_due_label(request)
+
+
+@register.filter
+def insurance_claim(request: AfterSalesRequest) -> Decimal:
+    """What return-shipping insurance pays the buyer for this request's postage (0: none)."""
+    return policy.insurance_claim(request)

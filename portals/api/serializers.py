@@ -24,6 +24,7 @@ from aftersales.models import (
 )
 from aftersales.templatetags.aftersales import display_name
 from disputes.models import Dispute
+from orders.models import Order
 
 
 def described(choices, heading: str) -> str:
@@ -323,6 +324,18 @@ class OrderIn(serializers.Serializer):
     payment_method = serializers.CharField()
     shipping_address = serializers.CharField(required=False)
     paid_at = serializers.DateTimeField()
+    region = serializers.ChoiceField(
+        choices=Order.Region.choices,
+        required=False,
+        allow_blank=True,
+        help_text="The buyer's region: what a return-shipping insurance claim pays.",
+    )
+    return_insurance = serializers.ChoiceField(
+        choices=Order.Insurance.choices,
+        required=False,
+        allow_blank=True,
+        help_text="退货运费险: bought by the buyer, or shop_gift (退货宝); empty for none.",
+    )
     items = OrderItemIn(many=True)
 
 

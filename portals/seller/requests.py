@@ -17,6 +17,7 @@ from aftersales.forms import (
     RefusalForm,
     TrackingForm,
 )
+from aftersales.guide import money_moved
 from aftersales.models import AfterSalesRequest, Kind, Role
 from aftersales.selectors import (
     buyer_history_count,
@@ -71,6 +72,9 @@ def _detail(
         "show_members": True,
         "actions": available,
         "earlier_requests": buyer_history_count(aftersales),
+        # Every money movement on the request, the insurer's claim its own line (read only
+        # once the timeline shows that money can have moved).
+        "ledger": list(aftersales.ledger_entries.all()) if money_moved(aftersales, entries) else [],
         # Named on the pass-inspection button: what the shop pays besides the refund.
         "shipping_reimbursed": shipping_reimbursed(aftersales)
         if "pass_inspection" in available

@@ -95,6 +95,22 @@ def test_the_order_system_imports_an_array_idempotent_by_number(order_system, sh
     assert again.json()["counts"]["unchanged"] == 1
 
 
+def test_the_order_system_imports_region_and_insurance_and_hears_of_bad_ones(order_system, shop):
+    orders = [
+        an_order(shop, region="remote", return_insurance="bought"),
+        an_order(shop, number="T2", return_insurance="maybe"),
+    ]
+
+    response = order_system.post("/api/v1/orders/import", orders, format="json")
+
+    assert response.status_code == 200
+    outcomes = response.json()["outcomes"]
+    assert [o["status"] for o in outcomes] == ["created", "refused"]
+    assert "return_insurance" in outcomes[1]["errors"][0]
+    order = Order.objects.get(number="T20261201001")
+    assert (order.region, order.return_insurance) == ("remote", "bought")
+
+
 def test_the_order_system_sends_json_lines(order_system, shop):
     text = json.dumps(an_order(shop)) + "\n{oops\n"
     response = order_system.post("/api/v1/orders/import", text, content_type="application/x-ndjson")

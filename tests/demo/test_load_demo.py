@@ -21,6 +21,8 @@ from PIL import Image
 from aftersales.actors import ARBITRATORS_GROUP
 from aftersales.models import (
     AfterSalesRequest,
+    AutomationRule,
+    BuyerStanding,
     Dispute,
     Evidence,
     Kind,
@@ -31,6 +33,7 @@ from aftersales.models import (
     Ruling,
     Shipment,
     State,
+    TrustLevel,
 )
 from aftersales.shipping import tracking_error
 from demo import loader
@@ -230,6 +233,82 @@ def test_negotiation_shipping_disputes_and_money(loaded):
     assert set(ledger.values_list("status", flat=True)) == {LedgerEntry.Status.PAID}
     for item in OrderItem.objects.filter(refunded_amount__gt=0):
         assert item.refunded_amount <= item.amount_paid
+
+
+def test_insured_orders_with_regions(loaded):
+    orders = Order.objects.all()
+    insured = dict(
+        Counter(orders.exclude(return_insurance="").values_list("return_insurance", flat=True))
+    )
+    assert insured.keys() == {"bought", "shop_gift"}
+    # 退货宝: one shop gives it on every order
+    gift_shops = orders.filter(return_insurance="shop_gift").values("shop").distinct()
+    assert gift_shops.count() == 1
+    assert not orders.filter(shop__in=gift_shops).exclude(return_insurance="shop_gift").exists()
+    assert not orders.filter(region="").exists()
+    assert orders.values("region").distinct().count() >= 4
+
+
+def test_insured_returns_were_paid_their_claim_and_postage_once(loaded, settings):
+    claims = LedgerEntry.objects.filter(type=LedgerEntry.Type.INSURANCE_CLAIM)
+    assert claims.count() >= 3
+    for claim in claims.select_related("request__order"):
+        request = claim.request
+        assert claim.amount == settings.RETURN_INSURANCE_CLAIMS[request.order.region]
+        claimed = sum(
+            s.shipping_fee
+            for s in request.shipments.filter(purpose="return", received_at__isnull=False)
+        )
+        reimbursed = sum(
+            e.amount
+            for e in request.ledger_entries.filter(type=LedgerEntry.Type.SHIPPING_REIMBURSEMENT)
+        )
+        assert reimbursed == max(claimed - claim.amount, 0)
+        assert request.events.filter(action="insurance_claim", actor__isnull=True).count() == 1
+
+
+def test_the_sellers_shop_has_rules_switched_on(loaded):
+    shop = Shop.objects.get(members__user__username="seller")
+    rules = {rule.name: rule for rule in AutomationRule.objects.filter(shop=shop)}
+    assert {"未发货仅退款", "签收即退款"} <= rules.keys()
+    refund_only = rules["未发货仅退款"]
+    assert refund_only.enabled and refund_only.order_shipped is False
+    assert refund_only.action == AutomationRule.Do.APPROVE_REFUND_ONLY
+    assert refund_only.amount_up_to == 200
+    on_sign_for = rules["签收即退款"]
+    assert on_sign_for.enabled and on_sign_for.action == AutomationRule.Do.REFUND_ON_SIGN_FOR
+    assert set(on_sign_for.reasons) == {"changed_mind", "wrong_size"}
+    assert any(not rule.enabled for rule in rules.values())
+
+
+def test_the_main_buyer_is_trusted_from_their_history(loaded, settings):
+    standing = BuyerStanding.objects.get(buyer__username="buyer")
+    assert standing.level >= settings.FAST_REFUND_MIN_TRUST
+    assert standing.level == TrustLevel.EXCELLENT
+    assert standing.orders_completed >= 20
+    assert standing.disputes_lost == 0 and standing.fast_refunds_lost == 0
+    assert standing.requests_filed == AfterSalesRequest.objects.filter(buyer=standing.buyer).count()
+
+
+def test_the_main_buyers_return_parcels_move_within_minutes(loaded, settings):
+    """Handed to the carrier so that the simulated tracker's next step for each is minutes away:
+    one about to be picked up, one about to be in transit, one about to be signed for."""
+    now = timezone.now()
+    parcels = Shipment.objects.filter(
+        purpose="return",
+        request__buyer__username="buyer",
+        request__state=State.RETURN_SHIPPED,
+        signed_at__isnull=True,
+    )
+    hours = settings.SIMULATED_TRACKING_HOURS
+    next_steps = []
+    for parcel in parcels:
+        age = (now - parcel.shipped_at) / timedelta(hours=1)
+        ahead = [h - age for h in hours.values() if h > age]
+        if ahead and min(ahead) <= 0.25:
+            next_steps.append(min(hours, key=lambda step: abs(hours[step] - age)))
+    assert {"picked_up", "in_transit", "signed"} <= set(next_steps)
+    assert parcels.filter(request__order__return_insurance="").count() < parcels.count()
 
 
 def test_evidence_photos_are_stored_jpegs_without_exif(loaded):

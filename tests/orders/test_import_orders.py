@@ -191,3 +191,72 @@ def test_a_time_that_is_not_text_is_refused_not_a_crash(tmp_path, shop, buyer):
     assert code == 1
     assert "paid_at" in err and "delivered_at" in err
     assert not Order.objects.exists()
+
+
+# --- 退货运费险: region and return insurance, optional ------------------------------------------
+
+
+def test_region_and_return_insurance_are_imported(tmp_path, shop, buyer):
+    orders = [
+        an_order(shop, region="northwest", return_insurance="shop_gift"),
+        an_order(shop, number="T2", region="east", return_insurance="bought"),
+        an_order(shop, number="T3"),  # neither: an uninsured order without a region
+    ]
+    out, err, code = run(tmp_path, orders)
+    assert (code, err) == (0, "")
+    assert "3 created" in out
+    assert sorted(Order.objects.values_list("number", "region", "return_insurance")) == [
+        ("T2", "east", "bought"),
+        ("T20261201001", "northwest", "shop_gift"),
+        ("T3", "", ""),
+    ]
+
+
+def test_a_bad_region_or_insurance_is_refused_with_the_values_to_use(tmp_path, shop, buyer):
+    orders = [
+        an_order(shop, region="mars"),
+        an_order(shop, number="T2", return_insurance="yes"),
+        an_order(shop, number="T3", region=7),
+    ]
+    out, err, code = run(tmp_path, orders)
+    assert code == 1
+    assert "0 created, 0 updated, 0 unchanged, 3 refused" in out
+    assert "region: “mars” is not a region; use east, north, south" in err
+    assert "return_insurance: “yes” is no kind of return-shipping insurance; use bought" in err
+    assert "region: “7” is not a region" in err
+    assert not Order.objects.exists()
+
+
+def test_a_reimport_compares_the_insurance_only_when_it_is_given(tmp_path, shop, buyer):
+    run(tmp_path, [an_order(shop, region="east", return_insurance="bought")])
+
+    out, _, _ = run(tmp_path, [an_order(shop)])  # an older export without the columns
+    assert "1 unchanged" in out
+    out, err, code = run(tmp_path, [an_order(shop, region="east", return_insurance="")])
+    assert code == 1
+    assert "imported before with other values: return_insurance" in err
+    assert Order.objects.get().return_insurance == "bought"
+
+
+def test_csv_may_carry_region_and_insurance_columns(tmp_path, shop, buyer):
+    header = CSV_HEADER + ",region,return_insurance"
+    rows = [
+        header,
+        f"C1,lihua,{shop.pk},wechat,杭州,2026-11-20 10:00,龙井,LJ,128.00,1,128.00,,,east,shop_gift",
+        f"C2,lihua,{shop.pk},wechat,杭州,2026-11-20 10:00,白茶,BC,60.00,1,60.00,,,south,",
+        f"C3,lihua,{shop.pk},wechat,杭州,2026-11-20 10:00,红茶,HC,60.00,1,60.00,,,west,",
+    ]
+    out, err, code = run(tmp_path, "\n".join(rows) + "\n", name="orders.csv")
+    assert code == 1
+    assert "2 created, 0 updated, 0 unchanged, 1 refused" in out
+    assert "order C3: region: “west” is not a region" in err
+    assert sorted(Order.objects.values_list("number", "region", "return_insurance")) == [
+        ("C1", "east", "shop_gift"),
+        ("C2", "south", ""),
+    ]
+
+
+def test_refusals_of_the_insurance_are_translated(tmp_path, shop, buyer):
+    with translation.override("zh-hans"):
+        _, err, _ = run(tmp_path, [an_order(shop, return_insurance="yes")])
+    assert "退货运费险" in err
