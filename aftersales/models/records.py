@@ -83,7 +83,12 @@ class RequestEvent(LabelledChoices, models.Model):
     def action_label(self) -> str:
         """What happened, in the words of the request's kind ("sent the item for repair"); an
         automatic step says why it happened by itself."""
-        return self.request.words("action", self.action, role=self.actor_role)
+        return self.request.words("action", self.action, role=self.actor_role, rule=self.rule_name)
+
+    @property
+    def rule_name(self) -> str:
+        """The name of the shop's automation rule that took this step, if one did."""
+        return self.rule.name if self.rule_id else ""
 
     @property
     def to_state_label(self) -> str:

@@ -27,6 +27,7 @@ from ..errors import ActionNotAllowed, StaleAction
 from ..evidence import PreparedFile
 from ..models import (
     AfterSalesRequest,
+    AutomationRule,
     Dispute,
     Evidence,
     LedgerEntry,
@@ -124,11 +125,13 @@ def advance(
     note: str = "",
     refusal: str = "",
     files: Sequence[PreparedFile] = (),
+    rule: AutomationRule | None = None,
     **arguments,
 ) -> Change:
     """Take the transition ``action`` in memory: the new state, the next deadline and the
-    event (with the ``note``, the ``refusal`` reason and the ``files`` that came with it).
-    ``arguments`` go to the model's transition method."""
+    event (with the ``note``, the ``refusal`` reason, the ``files`` that came with it, and the
+    shop's automation ``rule`` when one took the step). ``arguments`` go to the model's
+    transition method."""
     from_state = request.state
     before = {name: getattr(request, name) for name in TRANSITION_FIELDS}
     try:
@@ -155,6 +158,7 @@ def advance(
         to_state=request.state,
         reason=refusal,
         note=note,
+        rule=rule,
         created_at=now,
     )
     return Change(request=request, event=event, files=files, updates=updates)
