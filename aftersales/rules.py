@@ -15,13 +15,21 @@ passing the inspection, when the return parcel is signed for.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import DurationField, ExpressionWrapper, F, Q, QuerySet, Value
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from orders.models import ReturnAddress
 
-from .models import AfterSalesRequest, AutomationRule, Kind, Reason, State, TrustLevel
+from .models import (
+    AfterSalesRequest,
+    AutomationRule,
+    Kind,
+    Reason,
+    RequestEvent,
+    State,
+    TrustLevel,
+)
 
 Do = AutomationRule.Do
 
@@ -219,3 +227,58 @@ def preview(rule: AutomationRule, *, now: datetime) -> Preview:
     )
     count = len(examples) if len(examples) < PREVIEW_EXAMPLES else recent.count()
     return Preview(count=count, examples=examples)
+
+
+def describe(rule: AutomationRule) -> list[str]:
+    """The rule's conditions in words, for the seller's list of rules."""
+    words = []
+    if rule.kinds:
+        words.append(
+            _("kind: %(kinds)s") % {"kinds": ", ".join(str(Kind(k).label) for k in rule.kinds)}
+        )
+    if rule.reasons:
+        words.append(
+            _("reason: %(reasons)s")
+            % {"reasons": ", ".join(str(Reason(r).label) for r in rule.reasons)}
+        )
+    if rule.amount_at_least is not None:
+        words.append(_("amount at least ¥%(amount)s") % {"amount": rule.amount_at_least})
+    if rule.amount_up_to is not None:
+        words.append(_("amount up to ¥%(amount)s") % {"amount": rule.amount_up_to})
+    if rule.order_shipped is True:
+        words.append(_("the order was shipped"))
+    elif rule.order_shipped is False:
+        words.append(_("the order was not shipped"))
+    if rule.days_since_delivery_up_to is not None:
+        words.append(
+            _("filed within %(days)s day(s) of delivery") % {"days": rule.days_since_delivery_up_to}
+        )
+    if rule.min_trust_level is not None:
+        words.append(
+            _("buyer's trust level at least “%(level)s”")
+            % {"level": TrustLevel(rule.min_trust_level).label}
+        )
+    return words
+
+
+def rules_of_shops(shop_ids: list[int]) -> QuerySet[AutomationRule]:
+    """The shops' rules in order, each with how many requests it has handled (one query)."""
+    return (
+        AutomationRule.objects.filter(shop_id__in=shop_ids)
+        .select_related("shop", "return_address")
+        .annotate(handled=Count("events__request", distinct=True))
+        .order_by("shop_id", "position", "pk")
+    )
+
+
+def handled_since(shop_ids: list[int], *, since: datetime) -> int:
+    """How many distinct requests the shops' rules acted on since ``since`` (the dashboard's
+    "handled by your rules this week"), from the events' rule index."""
+    return (
+        RequestEvent.objects.filter(
+            rule__shop_id__in=shop_ids, rule__isnull=False, created_at__gte=since
+        )
+        .values("request_id")
+        .distinct()
+        .count()
+    )
