@@ -276,7 +276,7 @@ def handled_since(shop_ids: list[int], *, since: datetime) -> int:
     "handled by your rules this week"), from the events' rule index."""
     return (
         RequestEvent.objects.filter(
-            rule__shop_id__in=shop_ids, rule__isnull=False, created_at__gte=since
+            rule__in=AutomationRule.objects.filter(shop_id__in=shop_ids), created_at__gte=since
         )
         .values("request_id")
         .distinct()

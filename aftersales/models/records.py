@@ -62,6 +62,15 @@ class RequestEvent(LabelledChoices, models.Model):
         verbose_name = _("request event")
         verbose_name_plural = _("request events")
         ordering = ["created_at", "pk"]
+        indexes = [
+            # What the shops' rules did lately: the seller dashboard's "handled by your rules
+            # this week" (``aftersales.rules.handled_since``).
+            models.Index(
+                fields=["rule", "created_at"],
+                condition=Q(rule__isnull=False),
+                name="event_by_rule_recent",
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(action__in=Action.values), name="event_action_in_vocabulary"

@@ -34,7 +34,9 @@ Do = AutomationRule.Do
 def apply_on_submission(request: AfterSalesRequest, *, now: datetime) -> AfterSalesRequest | None:
     """Let the first of the shop's rules that matches the just filed ``request`` act on it:
     the request as it now is, or ``None`` if no rule acted."""
-    return _apply(request, rules.SUBMISSION, parcel=None, now=now)
+    # Not before the request's own creation time (taken as it was saved): its durations
+    # (time to refund, first response) are never negative.
+    return _apply(request, rules.SUBMISSION, parcel=None, now=max(now, request.created_at))
 
 
 def apply_on_sign_for(

@@ -142,7 +142,8 @@ def advance(
     request.reminded_at = None
     if not request.is_open:
         request.finished_at = now
-    if role == Role.SELLER and request.first_response_at is None:
+    # A shop's rule answers in the shop's name: its step is the shop's first response too.
+    if (role == Role.SELLER or rule is not None) and request.first_response_at is None:
         request.first_response_at = now
     updates = {
         name: value

@@ -1,5 +1,6 @@
 """The seller's automation rules page (/seller/rules/, issue 15), driven with the test client."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -167,3 +168,39 @@ def test_the_rules_page_reads_a_bounded_number_of_queries(shop, seller):
     with CaptureQueriesContext(connection) as many:
         client.get(RULES)
     assert len(many) == len(few)
+
+
+def test_the_dashboard_shows_speed_against_the_marketplace_and_rules_this_week(shop, seller):
+    from reviews import summary
+
+    a_rule(shop, order_shipped=False)
+    for _ in range(2):
+        unshipped_refund_only(shop)
+    other = ShopFactory()
+    item = OrderItemFactory(order__buyer=UserFactory(), order__shop=other)
+    file_request(item, kind=Kind.RETURN_REFUND)
+    summary.refresh(shop.pk)
+    summary.refresh_marketplace()
+    page = Page(client_for(seller).get(reverse("seller:dashboard")))
+    assert "2Handled by your rules in the last 7 days" in page.text
+    assert "Speed against the marketplace (last 30 days)" in page.text
+    assert "Your shop" in page.text and "Marketplace" in page.text
+    stored = summary.marketplace().scores[0]
+    assert stored.requests == 3  # every shop's requests
+    assert stored.median_time_to_refund is not None
+    # A rule answers in the shop's name: its answer is the shop's first response.
+    assert summary.summary(shop.pk).scores[0].median_first_response == timedelta(0)
+
+
+def test_rules_this_week_counts_requests_not_steps(shop, seller, buyer):
+    """A rule that passes an inspection takes two steps on one request: one request."""
+    from django.utils import timezone
+
+    from aftersales import rules
+
+    a_rule(shop, order_shipped=False)
+    unshipped_refund_only(shop)
+    week_ago = timezone.now() - timedelta(days=7)
+    assert rules.handled_since([shop.pk], since=week_ago) == 1
+    assert rules.handled_since([ShopFactory().pk], since=week_ago) == 0
+    assert rules.handled_since([shop.pk], since=timezone.now() + timedelta(seconds=1)) == 0
