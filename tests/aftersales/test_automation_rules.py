@@ -398,3 +398,21 @@ def test_moving_rules_up_and_down(shop, seller):
     automation.move_rule(rule=a, up=False)
     order = list(AutomationRule.objects.filter(shop=shop).values_list("name", flat=True))
     assert order == ["c", "a", "b"]
+
+
+def test_a_sign_for_rules_preview_counts_what_it_acts_on_when_signed_for(shop, seller, buyer):
+    probe = a_rule(shop, enabled=False, action=Do.REFUND_ON_SIGN_FOR, amount_up_to=Decimal("150"))
+    shipped = []
+    for amount in (Decimal("100"), Decimal("200"), Decimal("150")):
+        item = OrderItemFactory(order__buyer=UserFactory(), order__shop=shop)
+        request = file_request(item, kind=Kind.RETURN_REFUND, quantity=2, refund_amount=amount)
+        request = services.approve_request(request=request, actor=seller)
+        shipped.append(services.ship_return(request=request, actor=item.order.buyer, **TRACKING))
+    refund_only(OrderItemFactory(order__buyer=buyer, order__shop=shop), refund_amount=Decimal("5"))
+    preview = rules.preview(probe, now=timezone.now())
+    AutomationRule.objects.filter(pk=probe.pk).update(enabled=True)
+    acted = [
+        automation.apply_on_sign_for(r, r.shipments.get(), now=timezone.now()) is not None
+        for r in shipped
+    ]
+    assert preview.count == sum(acted) == 2
