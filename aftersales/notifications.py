@@ -107,7 +107,7 @@ def event_summary(event: RequestEvent, *, request: AfterSalesRequest, audience: 
     refund: how much, back to which payment method, and when it usually arrives), and the
     recipient's next step. The notification centre and the e-mail say the same."""
     who = capfirst(event.get_actor_role_display())
-    did = request.words("action", event.action, role=event.actor_role)
+    did = request.words("action", event.action, role=event.actor_role, rule=event.rule_name)
     moved = event.to_state != event.from_state
     next_step = NEXT_STEP.get((event.to_state, audience), "")
     if moved and event.to_state == State.REFUNDED:
@@ -281,7 +281,7 @@ def send_emails(notifications: QuerySet[Notification] | Sequence[int]) -> int:
         owed = list(
             notifications.filter(email_pending=True)
             .select_for_update(skip_locked=True, of=("self",))
-            .select_related("recipient__preferences", "event", "request__order_item")
+            .select_related("recipient__preferences", "event__rule", "request__order_item")
             .order_by("pk")
         )
         if not owed:

@@ -148,7 +148,7 @@ def timeline(request: AfterSalesRequest) -> list[Entry]:
             by_message[evidence.message_id].append(evidence)
     entries = [
         Entry(e.created_at, "event", e, by_event.get(e.pk, []))
-        for e in request.events.select_related("actor")
+        for e in request.events.select_related("actor", "rule")
     ]
     entries += [
         Entry(m.created_at, "message", m, by_message.get(m.pk, []))

@@ -115,6 +115,8 @@ def _seller() -> list[Page]:
         Page(SELLER, "seller-notifications", reverse("notifications:list")),
         Page(SELLER, "seller-api-keys", reverse("seller:api_keys")),
         Page(SELLER, "seller-webhooks", reverse("seller:webhooks")),
+        Page(SELLER, "seller-rules", reverse("seller:rules")),
+        Page(SELLER, "seller-rule-new", reverse("seller:rule_new")),
     ]
     for state, request in sorted(_one_per_state(theirs).items()):
         found.append(

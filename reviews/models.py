@@ -114,3 +114,25 @@ class ShopScoreSummary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shop_id} @ {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class MarketplaceScoreSummary(models.Model):
+    """The whole marketplace's scores (last 30 and 90 days) as last computed, by the same
+    selectors as a shop's (``reviews.selectors.shop_scores`` over all shops): what the seller
+    dashboard compares a shop's speed with. One row, kept by :mod:`reviews.summary`."""
+
+    ONLY = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=ONLY, editable=False)
+    computed_at = models.DateTimeField(_("computed"))
+    scores = models.JSONField(_("scores"))
+
+    class Meta:
+        verbose_name = _("marketplace score summary")
+        verbose_name_plural = _("marketplace score summaries")
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="one_marketplace_summary"),
+        ]
+
+    def __str__(self) -> str:
+        return f"marketplace @ {self.computed_at:%Y-%m-%d %H:%M}"

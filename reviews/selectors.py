@@ -87,20 +87,31 @@ def _median(queryset: QuerySet, expression) -> timedelta | None:
     return sum(values, timedelta()) / len(values)
 
 
-def shop_scores(shop: Shop, *, days: int, now: datetime) -> ShopScores:
+def _of(shop: Shop | int | None, path: str) -> dict:
+    """The lookup that keeps a query to one shop's rows; none for the whole marketplace."""
+    return {} if shop is None else {path: shop}
+
+
+def shop_scores(shop: Shop | int | None, *, days: int, now: datetime) -> ShopScores:
+    """The scores of one shop, or (``shop=None``) of the whole marketplace, by the same rules:
+    the marketplace's figures are what every shop is compared with."""
     since = now - timedelta(days=days)
-    ratings = Review.objects.filter(shop=shop, created_at__gt=since, created_at__lte=now).aggregate(
+    ratings = Review.objects.filter(
+        **_of(shop, "shop"), created_at__gt=since, created_at__lte=now
+    ).aggregate(
         reviews=Count("pk"), speed=Avg("speed"), attitude=Avg("attitude"), result=Avg("result")
     )
-    filed = AfterSalesRequest.objects.filter(shop=shop, created_at__gt=since, created_at__lte=now)
+    filed = AfterSalesRequest.objects.filter(
+        **_of(shop, "shop"), created_at__gt=since, created_at__lte=now
+    )
     rulings = Ruling.objects.filter(
-        dispute__request__shop=shop, decided_at__gt=since, decided_at__lte=now
+        **_of(shop, "dispute__request__shop"), decided_at__gt=since, decided_at__lte=now
     ).aggregate(
         rulings=Count("pk"), against=Count("pk", filter=~Q(outcome=Ruling.Outcome.FOR_SELLER))
     )
     answered = filed.filter(first_response_at__isnull=False)
     refunded = AfterSalesRequest.objects.filter(
-        shop=shop, state=State.REFUNDED, finished_at__gt=since, finished_at__lte=now
+        **_of(shop, "shop"), state=State.REFUNDED, finished_at__gt=since, finished_at__lte=now
     )
     return ShopScores(
         days=days,
@@ -108,10 +119,12 @@ def shop_scores(shop: Shop, *, days: int, now: datetime) -> ShopScores:
         speed=ratings["speed"],
         attitude=ratings["attitude"],
         result=ratings["result"],
-        orders=Order.objects.filter(shop=shop, paid_at__gt=since, paid_at__lte=now).count(),
+        orders=Order.objects.filter(
+            **_of(shop, "shop"), paid_at__gt=since, paid_at__lte=now
+        ).count(),
         requests=filed.count(),
         disputes=Dispute.objects.filter(
-            request__shop=shop, opened_at__gt=since, opened_at__lte=now
+            **_of(shop, "request__shop"), opened_at__gt=since, opened_at__lte=now
         ).count(),
         rulings=rulings["rulings"],
         ruled_against=rulings["against"],

@@ -19,7 +19,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from .models import ShopScoreSummary
+from .models import MarketplaceScoreSummary, ShopScoreSummary
 from .selectors import ShopScores, WeekPoint, shop_scores, weekly_trend
 
 SCORE_WINDOWS = (30, 90)
@@ -78,3 +78,34 @@ def summaries(shop_ids: Iterable[int]) -> dict[int, ScoreSummary]:
 
 def summary(shop_id: int) -> ScoreSummary:
     return summaries([shop_id])[shop_id]
+
+
+@dataclass(frozen=True)
+class MarketplaceSummary:
+    computed_at: datetime
+    scores: list[ShopScores]  # one per window in SCORE_WINDOWS
+
+
+def refresh_marketplace(*, now: datetime | None = None) -> MarketplaceSummary:
+    """Compute the whole marketplace's scores now (the same figures as a shop's, over all
+    shops) and store them: beat refreshes them with the shops' (``reviews.tasks``)."""
+    now = now or timezone.now()
+    row = MarketplaceScoreSummary(
+        computed_at=now,
+        scores=[shop_scores(None, days=days, now=now).as_json() for days in SCORE_WINDOWS],
+    )
+    MarketplaceScoreSummary.objects.bulk_create(
+        [row],
+        update_conflicts=True,
+        unique_fields=["id"],
+        update_fields=["computed_at", "scores"],
+    )
+    return MarketplaceSummary(now, [ShopScores.from_json(data) for data in row.scores])
+
+
+def marketplace() -> MarketplaceSummary:
+    """The stored marketplace scores (one query); computed and stored now if there are none."""
+    row = MarketplaceScoreSummary.objects.filter(pk=MarketplaceScoreSummary.ONLY).first()
+    if row is None:
+        return refresh_marketplace()
+    return MarketplaceSummary(row.computed_at, [ShopScores.from_json(d) for d in row.scores])

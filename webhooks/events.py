@@ -103,6 +103,7 @@ NOT_ANNOUNCED = frozenset(
     {
         Action.WITHDRAW,  # closed
         Action.REFUND_WITHOUT_RECEIPT,  # refunded
+        Action.REFUND_ON_SIGN_FOR,  # refunded: a shop's rule, once the parcel was signed for
         Action.CONFIRM_DELIVERY,  # exchanged / repaired
         Action.CLOSE_FOR_TIMEOUT,  # closed
         Action.CLOSE_UNQUOTED,  # closed: a paid repair the shop did not quote

@@ -62,6 +62,15 @@ class RequestEvent(LabelledChoices, models.Model):
         verbose_name = _("request event")
         verbose_name_plural = _("request events")
         ordering = ["created_at", "pk"]
+        indexes = [
+            # What the shops' rules did lately: the seller dashboard's "handled by your rules
+            # this week" (``aftersales.rules.handled_since``).
+            models.Index(
+                fields=["rule", "created_at"],
+                condition=Q(rule__isnull=False),
+                name="event_by_rule_recent",
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(action__in=Action.values), name="event_action_in_vocabulary"
@@ -83,7 +92,12 @@ class RequestEvent(LabelledChoices, models.Model):
     def action_label(self) -> str:
         """What happened, in the words of the request's kind ("sent the item for repair"); an
         automatic step says why it happened by itself."""
-        return self.request.words("action", self.action, role=self.actor_role)
+        return self.request.words("action", self.action, role=self.actor_role, rule=self.rule_name)
+
+    @property
+    def rule_name(self) -> str:
+        """The name of the shop's automation rule that took this step, if one did."""
+        return self.rule.name if self.rule_id else ""
 
     @property
     def to_state_label(self) -> str:

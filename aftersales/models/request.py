@@ -196,10 +196,17 @@ class AfterSalesRequest(LabelledChoices, FSMModelMixin, models.Model):
         """The state in the words of the request's kind (a repair is sent for repair)."""
         return self.words("state", self.state)
 
-    def words(self, field: str, value: str, *, role: str = "") -> str:
+    def words(self, field: str, value: str, *, role: str = "", rule: str = "") -> str:
         """A state's, action's or shipment purpose's label for this request's kind (and, for an
-        action, for who took it: see :func:`worded`)."""
-        return worded(field, value, kind=self.kind, paid_repair=self.buyer_pays_repair(), role=role)
+        action, for who took it and the shop's rule that did: see :func:`worded`)."""
+        return worded(
+            field,
+            value,
+            kind=self.kind,
+            paid_repair=self.buyer_pays_repair(),
+            role=role,
+            rule=rule,
+        )
 
     # --- who may do what now: the pages and the services ask here -------------------------
 
@@ -360,7 +367,9 @@ class AfterSalesRequest(LabelledChoices, FSMModelMixin, models.Model):
         field=state,
         source=State.RETURN_SHIPPED,
         target=State.INSPECTING,
-        permission=by(Role.SELLER),
+        # The system too: a shop's rule that passes the inspection once the parcel is signed
+        # for confirms receipt first (issue 15).
+        permission=by(Role.SELLER, Role.SYSTEM),
     )
     def confirm_return_received(self) -> None:
         pass
@@ -374,6 +383,17 @@ class AfterSalesRequest(LabelledChoices, FSMModelMixin, models.Model):
     )
     def refund_without_receipt(self) -> None:
         """The seller let the receipt deadline pass: the buyer is refunded (SPEC §4)."""
+
+    @transition(
+        field=state,
+        source=State.RETURN_SHIPPED,
+        target=State.REFUNDED,
+        conditions=[is_return_refund],
+        permission=by(Role.SYSTEM),
+    )
+    def refund_on_sign_for(self) -> None:
+        """签收后自动退款: the shop's rule refunds the buyer once the return parcel is signed
+        for (issue 15)."""
 
     @transition(
         field=state,

@@ -283,14 +283,44 @@ AUTOMATIC_LABELS = {
 }
 
 
-def worded(field: str, value: str, *, kind: str, paid_repair: bool = False, role: str = "") -> str:
+# What the system did for a shop's automation rule (issue 15): the timeline, the buyer's page and
+# the notifications name the rule ("店铺已开启自动同意：未发货仅退款").
+RULE_LABELS = {
+    Action.APPROVE: _("agreed at once (the shop's automation rule: %(rule)s)"),
+    Action.REFUND_ON_SIGN_FOR: _(
+        "refunded as soon as the return parcel was signed for (the shop's automation rule: "
+        "%(rule)s)"
+    ),
+    Action.CONFIRM_RETURN_RECEIVED: _(
+        "confirmed receipt as soon as the return parcel was signed for (the shop's automation "
+        "rule: %(rule)s)"
+    ),
+    Action.PASS_INSPECTION: _(
+        "passed the inspection as soon as the return parcel was signed for (the shop's "
+        "automation rule: %(rule)s)"
+    ),
+}
+
+
+def worded(
+    field: str,
+    value: str,
+    *,
+    kind: str,
+    paid_repair: bool = False,
+    role: str = "",
+    rule: str = "",
+) -> str:
     """The label of a state, an action, a shipment's purpose or a phrase (``field``) in the
     words of a request of ``kind``: the one place that picks the wording. A repair is sent for
     repair, not returned; a paid repair's proposal is the shop's quote of the fee; an action the
-    system took (``role``) when a deadline passed says why it happened by itself."""
+    system took (``role``) when a deadline passed says why it happened by itself, and one a
+    shop's automation ``rule`` took names the rule."""
     if not value:
         return ""
     key = (field, value)
+    if field == "action" and rule and value in RULE_LABELS:
+        return str(RULE_LABELS[value]) % {"rule": rule}
     if field == "action" and role == Role.SYSTEM and value in AUTOMATIC_LABELS:
         return str(AUTOMATIC_LABELS[value])
     if paid_repair and key in PAID_REPAIR_WORDS:

@@ -28,6 +28,7 @@ from ..errors import ActionNotAllowed, StaleAction
 from ..evidence import PreparedFile
 from ..models import (
     AfterSalesRequest,
+    AutomationRule,
     Dispute,
     Evidence,
     LedgerEntry,
@@ -125,11 +126,13 @@ def advance(
     note: str = "",
     refusal: str = "",
     files: Sequence[PreparedFile] = (),
+    rule: AutomationRule | None = None,
     **arguments,
 ) -> Change:
     """Take the transition ``action`` in memory: the new state, the next deadline and the
-    event (with the ``note``, the ``refusal`` reason and the ``files`` that came with it).
-    ``arguments`` go to the model's transition method."""
+    event (with the ``note``, the ``refusal`` reason, the ``files`` that came with it, and the
+    shop's automation ``rule`` when one took the step). ``arguments`` go to the model's
+    transition method."""
     from_state = request.state
     before = {name: getattr(request, name) for name in TRANSITION_FIELDS}
     try:
@@ -140,7 +143,8 @@ def advance(
     request.reminded_at = None
     if not request.is_open:
         request.finished_at = now
-    if role == Role.SELLER and request.first_response_at is None:
+    # A shop's rule answers in the shop's name: its step is the shop's first response too.
+    if (role == Role.SELLER or rule is not None) and request.first_response_at is None:
         request.first_response_at = now
     updates = {
         name: value
@@ -156,6 +160,7 @@ def advance(
         to_state=request.state,
         reason=refusal,
         note=note,
+        rule=rule,
         created_at=now,
     )
     return Change(request=request, event=event, files=files, updates=updates)

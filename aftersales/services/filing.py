@@ -14,6 +14,7 @@ from ..actors import Actor
 from ..errors import ActionNotAllowed, Ineligible
 from ..evidence import PreparedFile
 from ..models import ZERO, Action, AfterSalesRequest, Kind, RequestEvent, Role
+from . import automation
 from .core import advance, attach_evidence, check_may, lock, notify_on_commit, write
 
 
@@ -83,7 +84,8 @@ def submit_request(
     )
     attach_evidence(request, files, event=event)
     notify_on_commit(event)
-    return request
+    # The shop's rules may agree at once (售后自动化), in this same transaction.
+    return automation.apply_on_submission(request, now=now) or request
 
 
 @transaction.atomic
@@ -142,7 +144,7 @@ def resubmit_request(
         delivery_address=delivery_address,
     )
     write(change)
-    return request
+    return automation.apply_on_submission(request, now=now) or request
 
 
 @transaction.atomic

@@ -13,7 +13,16 @@ from django.utils.translation import gettext_lazy as _
 from ..actors import SYSTEM, Actor
 from ..errors import InvalidInput
 from ..evidence import PreparedFile
-from ..models import ZERO, Action, AfterSalesRequest, Dispute, Role, Shipment, State
+from ..models import (
+    ZERO,
+    Action,
+    AfterSalesRequest,
+    AutomationRule,
+    Dispute,
+    Role,
+    Shipment,
+    State,
+)
 from . import insurance, ledger
 from .core import Change, advance, check_may, lock, open_dispute, write
 from .parcels import add_shipment, checked_tracking
@@ -74,13 +83,52 @@ def receive_return(change: Change) -> Change:
 
 @transaction.atomic
 def confirm_return_received(
-    *, request: AfterSalesRequest, actor: Actor, now: datetime | None = None
+    *,
+    request: AfterSalesRequest,
+    actor: Actor,
+    rule: AutomationRule | None = None,
+    now: datetime | None = None,
 ) -> AfterSalesRequest:
+    """确认收货: the seller has the goods back (or the system, for a shop's ``rule`` that passes
+    the inspection once the parcel is signed for)."""
     now = now or timezone.now()
     request = lock(request)
     role = check_may(actor, Action.CONFIRM_RETURN_RECEIVED, request)
-    change = advance(request, Action.CONFIRM_RETURN_RECEIVED, role=role, actor=actor, now=now)
+    change = advance(
+        request, Action.CONFIRM_RETURN_RECEIVED, role=role, actor=actor, now=now, rule=rule
+    )
     write(receive_return(change))
+    return request
+
+
+@transaction.atomic
+def refund_on_sign_for(
+    *,
+    request: AfterSalesRequest,
+    parcel: Shipment | None,
+    rule: AutomationRule | None = None,
+    actor: Actor = SYSTEM,
+    now: datetime | None = None,
+) -> AfterSalesRequest:
+    """签收后自动退款: the shop's ``rule`` refunds the buyer as soon as the return ``parcel`` is
+    signed for. The parcels arrive (with the return shipping the buyer claimed) and the agreed
+    refund is paid, within the item's cap, as if the seller had confirmed receipt and passed
+    the inspection."""
+    now = now or timezone.now()
+    request = lock(request)
+    role = check_may(actor, Action.REFUND_ON_SIGN_FOR, request)
+    if (
+        parcel is None
+        or parcel.request_id != request.pk
+        or parcel.purpose != Shipment.Purpose.RETURN
+    ):
+        raise InvalidInput(_("That parcel is not this request's return parcel."))
+    change = receive_return(
+        advance(request, Action.REFUND_ON_SIGN_FOR, role=role, actor=actor, now=now, rule=rule)
+    )
+    change.money += ledger.agreed_money(request)
+    ledger.check_caps(request.order_item, change.money)
+    write(change)
     return request
 
 
@@ -110,21 +158,30 @@ def unconfirmed_return_refund(
 
 @transaction.atomic
 def pass_inspection(
-    *, request: AfterSalesRequest, actor: Actor, now: datetime | None = None
+    *,
+    request: AfterSalesRequest,
+    actor: Actor,
+    rule: AutomationRule | None = None,
+    now: datetime | None = None,
 ) -> AfterSalesRequest:
     """质检通过: a return is refunded, a repair starts. At the deadline the system deems it
-    passed."""
+    passed; a shop's ``rule`` may pass it as soon as the parcel is signed for."""
     now = now or timezone.now()
     request = lock(request)
     role = check_may(actor, Action.PASS_INSPECTION, request)
-    write(inspection_pass(request, role=role, actor=actor, now=now))
+    write(inspection_pass(request, role=role, actor=actor, now=now, rule=rule))
     return request
 
 
 def inspection_pass(
-    request: AfterSalesRequest, *, role: Role, actor: Actor, now: datetime
+    request: AfterSalesRequest,
+    *,
+    role: Role,
+    actor: Actor,
+    now: datetime,
+    rule: AutomationRule | None = None,
 ) -> Change:
-    change = advance(request, Action.PASS_INSPECTION, role=role, actor=actor, now=now)
+    change = advance(request, Action.PASS_INSPECTION, role=role, actor=actor, now=now, rule=rule)
     if request.state == State.REFUNDED:
         change.money += ledger.agreed_money(request)
         ledger.check_caps(request.order_item, change.money)

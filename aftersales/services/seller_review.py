@@ -18,6 +18,7 @@ from ..models import (
     ZERO,
     Action,
     AfterSalesRequest,
+    AutomationRule,
     Kind,
     Proposal,
     RejectionReason,
@@ -49,17 +50,20 @@ def approve_request(
     request: AfterSalesRequest,
     actor: Actor,
     return_address: ReturnAddress | None = None,
+    rule: AutomationRule | None = None,
     now: datetime | None = None,
 ) -> AfterSalesRequest:
     """Approve as asked. A refund-only request is refunded at once; others await the goods.
 
     The system approves requests the seller left past the response deadline, with the shop's
-    default return address.
+    default return address, and those a shop's automation ``rule`` agrees to at once.
     """
     now = now or timezone.now()
     request = lock(request)
     role = check_may(actor, Action.APPROVE, request)
-    write(approval(request, role=role, actor=actor, now=now, return_address=return_address))
+    write(
+        approval(request, role=role, actor=actor, now=now, return_address=return_address, rule=rule)
+    )
     return request
 
 
@@ -70,6 +74,7 @@ def approval(
     actor: Actor,
     now: datetime,
     return_address: ReturnAddress | None = None,
+    rule: AutomationRule | None = None,
 ) -> Change:
     """What approving changes: a refund-only request is refunded (the money, within the cap),
     others wait for the goods at the chosen or the shop's default address."""
@@ -77,7 +82,7 @@ def approval(
         return_address_text(request, return_address) if Kind(request.kind).needs_goods_back else ""
     )
     change = advance(
-        request, Action.APPROVE, role=role, actor=actor, now=now, return_address=address
+        request, Action.APPROVE, role=role, actor=actor, now=now, return_address=address, rule=rule
     )
     if request.state == State.REFUNDED:
         change.money += ledger.agreed_money(request)

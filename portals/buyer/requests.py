@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from aftersales import guide, policy, services, timeline
 from aftersales.errors import AfterSalesError
 from aftersales.forms import EscalateForm, MessageForm, NoteForm, RequestForm, ReturnShipmentForm
-from aftersales.models import Action, AfterSalesRequest, Kind, LedgerEntry, Proposal, Role
+from aftersales.models import Action, AfterSalesRequest, Kind, LedgerEntry, Proposal, Role, State
 from aftersales.selectors import STATUS_STATES, requests_for_buyer
 from aftersales.services.messages import CONVERSATION_CLOSED
 from disputes import services as dispute_services
@@ -172,7 +172,7 @@ def apply(request: HttpRequest, item_id: int) -> HttpResponse:
             form.add_error(None, error.message)
         else:
             form.discard_kept()
-            messages.success(request, _("Your request was sent to the seller."))
+            messages.success(request, _filed(aftersales, _("Your request was sent to the seller.")))
             return _done(aftersales)
     if request.method == "POST":
         form.keep_accepted()
@@ -230,7 +230,9 @@ def resubmit(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, error.message)
         else:
             form.discard_kept()
-            messages.success(request, _("Your revised request was sent to the seller."))
+            messages.success(
+                request, _filed(aftersales, _("Your revised request was sent to the seller."))
+            )
             return _done(aftersales)
     if request.method == "POST":
         form.keep_accepted()
@@ -424,3 +426,17 @@ def complain(request: HttpRequest, pk: int) -> HttpResponse:
     ):
         return response
     return render(request, "buyer/complain.html", {"aftersales": aftersales, "form": form})
+
+
+def _filed(aftersales, sent: str) -> str:
+    """What the buyer is told once the request is filed: sent to the seller, or agreed at once
+    by the shop's automation rule (售后自动化), named."""
+    if aftersales.state == State.SUBMITTED:
+        return sent
+    step = aftersales.events.filter(rule__isnull=False).select_related("rule").last()
+    if step is None:
+        return sent
+    return _("The shop's automation rule “%(rule)s” agreed at once: %(state)s.") % {
+        "rule": step.rule.name,
+        "state": aftersales.state_label,
+    }

@@ -4,6 +4,7 @@ and its scores."""
 import csv
 import io
 from collections.abc import Iterator
+from datetime import timedelta
 
 from django import forms
 from django.contrib import messages
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from aftersales import services
+from aftersales import rules, services
 from aftersales.errors import AfterSalesError
 from aftersales.models import AfterSalesRequest, Kind, Reason, State
 from aftersales.selectors import (
@@ -31,11 +32,12 @@ from aftersales.selectors import (
 )
 from orders.models import ShopMember
 from reviews.charts import trend_svg
-from reviews.summary import summaries
+from reviews.summary import marketplace, summaries
 
 from .access import seller_required, shop_ids
 
 PAGE_SIZE = 25
+RULES_WEEK = timedelta(days=7)
 
 
 class QueueFilter(forms.Form):
@@ -83,14 +85,19 @@ class QueueFilter(forms.Form):
 
 def scores_context(shops) -> list[dict]:
     """For the seller dashboard: each of the user's shops with its stored scores and trend
-    chart (one query for all of them; see :mod:`reviews.summary`)."""
+    chart, and its speed (median first response and time to refund, last 30 days) against
+    the marketplace's (two queries for all of them; see :mod:`reviews.summary`)."""
     stored = summaries(shop.pk for shop in shops)
+    everyone = marketplace()
     return [
         {
             "shop": shop,
             "scores": stored[shop.pk].scores,
             "chart": trend_svg(stored[shop.pk].trend),
             "computed_at": stored[shop.pk].computed_at,
+            "speed": stored[shop.pk].scores[0],
+            "marketplace": everyone.scores[0],
+            "marketplace_at": everyone.computed_at,
         }
         for shop in shops
     ]
@@ -132,6 +139,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "state_counts": [(State(s), counts[s]) for s in SELLER_QUEUE_STATES],
             "due_soon": counts["due_soon"],
             "overdue": counts["overdue"],
+            # A rule's step changes its request, so the cached rendering is made afresh.
+            "handled_by_rules": rules.handled_since(ids, since=timezone.now() - RULES_WEEK),
         }
 
     return render(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api_keys, dashboard, requests, webhooks
+from . import api_keys, dashboard, requests, rules, webhooks
 
 app_name = "seller"
 
@@ -27,6 +27,12 @@ urlpatterns = [
         requests.provide_evidence,
         name="provide_evidence",
     ),
+    path("rules/", rules.rule_list, name="rules"),
+    path("rules/new/", rules.rule_new, name="rule_new"),
+    path("rules/<int:pk>/", rules.rule_edit, name="rule_edit"),
+    path("rules/<int:pk>/switch/", rules.rule_switch, name="rule_switch"),
+    path("rules/<int:pk>/move/", rules.rule_move, name="rule_move"),
+    path("rules/<int:pk>/delete/", rules.rule_delete, name="rule_delete"),
     path("webhooks/", webhooks.endpoint_list, name="webhooks"),
     path("webhooks/<int:pk>/", webhooks.endpoint_detail, name="webhook"),
     path("webhooks/<int:pk>/secret/", webhooks.reveal_secret, name="webhook_secret"),

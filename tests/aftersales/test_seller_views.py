@@ -315,6 +315,7 @@ def test_dashboard_counts_what_waits_for_the_seller(as_seller, new_item, other_s
         ("Platform intervening", 1),
         ("Due within 24 hours", 1),
         ("Overdue", 1),
+        ("Handled by your rules in the last 7 days", 0),
     ]
     assert page.link("2Waiting for the seller") == "?state=submitted"
     assert page.link("1Platform intervening") == "?state=disputed"
@@ -1568,11 +1569,12 @@ def add_requests(shop, n: int) -> None:
 
 # Measured: session, user, the member's shops (read once: the access check, the filter, the
 # heading and the header's "seller center" link), when the shops' requests last changed, page
-# count, the page's rows, counters, the shops' stored scores and trend (``reviews.summary``),
-# and the header's unread notifications.
-DASHBOARD_QUERIES = 9
-# Served from the cache: the same without the page count, the rows and the counters.
-CACHED_DASHBOARD_QUERIES = 6
+# count, the page's rows, counters, the requests the shops' rules handled this week, the shops'
+# stored scores and trend (``reviews.summary``), the marketplace's stored scores, and the
+# header's unread notifications.
+DASHBOARD_QUERIES = 11
+# Served from the cache: the same without the page count, the rows, the counters and the rules'.
+CACHED_DASHBOARD_QUERIES = 7
 # Measured: session, user, the member's shops, the request (with its item, order and shop), the
 # timeline (evidence, events, messages, proposals, shipments), the buyer's history, the header's
 # unread count; for a new request the approve form's return addresses (the default for its
@@ -1585,6 +1587,7 @@ def test_dashboard_query_count_does_not_grow_with_the_queue(
     as_seller, shop, django_assert_max_num_queries
 ):
     summary.refresh(shop.pk)  # as beat does every few minutes
+    summary.refresh_marketplace()
     add_requests(shop, 5)
     few = count_queries(as_seller, "/seller/")
     add_requests(shop, 45)
@@ -1600,6 +1603,7 @@ def test_dashboard_query_count_does_not_grow_with_the_queue(
 
 def test_dashboard_is_served_from_the_cache_until_a_request_changes(as_seller, shop, new_item):
     summary.refresh(shop.pk)
+    summary.refresh_marketplace()
     waiting = file_request(new_item(), kind=Kind.REFUND_ONLY)
     first = Page(as_seller.get("/seller/"))
     # the same queue again: from the cache, without reading the rows or counting

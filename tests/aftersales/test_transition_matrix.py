@@ -124,12 +124,21 @@ ACTIONS = [
     Action(
         "confirm_return_received",
         lambda r, a, ctx: services.confirm_return_received(request=r, actor=a),
-        frozenset({Role.SELLER}),
+        frozenset({Role.SELLER, Role.SYSTEM}),
         frozenset({State.RETURN_SHIPPED}),
     ),
     Action(
         "refund_without_receipt",
         lambda r, a, ctx: services.refund_without_receipt(request=r, actor=a),
+        frozenset({Role.SYSTEM}),
+        frozenset({State.RETURN_SHIPPED}),
+        kinds=frozenset({Kind.RETURN_REFUND}),
+    ),
+    Action(
+        "refund_on_sign_for",
+        lambda r, a, ctx: services.refund_on_sign_for(
+            request=r, actor=a, parcel=r.shipments.filter(purpose="return").first()
+        ),
         frozenset({Role.SYSTEM}),
         frozenset({State.RETURN_SHIPPED}),
         kinds=frozenset({Kind.RETURN_REFUND}),
