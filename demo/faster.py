@@ -6,21 +6,15 @@ the demo's requests got where they are; from then on they act on what happens li
 refund-only on an unshipped order, a return parcel the simulated tracker signs for).
 """
 
-from datetime import datetime
+import random
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.utils import timezone
 
-from aftersales.models import (
-    AfterSalesRequest,
-    AutomationRule,
-    BuyerStanding,
-    Kind,
-    Reason,
-    Ruling,
-    TrustLevel,
-)
-from orders.models import Order, Shop
+from aftersales import trust
+from aftersales.models import AutomationRule, BuyerStanding, Kind, Reason, TrustLevel
+from orders.models import Order, OrderItem, Shop
 
 NO_REASON = [reason.value for reason in Reason if reason.is_no_reason]
 
@@ -69,27 +63,52 @@ def switch_on_rules(shop: Shop, *, owner) -> list[AutomationRule]:
     return AutomationRule.objects.bulk_create(rules)
 
 
-def standing_of(buyer, *, now: datetime, level: int) -> BuyerStanding:
-    """The buyer's standing from their history: orders whose every item was delivered,
-    after-sales requests filed, disputes the platform ruled for the seller, fast refunds
-    whose goods never arrived (none in the demo's history)."""
-    orders_completed = (
-        Order.objects.filter(buyer=buyer)
-        .annotate(open_items=Count("items", filter=Q(items__delivered_at__isnull=True)))
-        .filter(open_items=0)
-        .count()
-    )
-    standing, _ = BuyerStanding.objects.update_or_create(
-        buyer=buyer,
-        defaults={
-            "level": level,
-            "orders_completed": orders_completed,
-            "requests_filed": AfterSalesRequest.objects.filter(buyer=buyer).count(),
-            "disputes_lost": Ruling.objects.filter(
-                dispute__request__buyer=buyer, outcome=Ruling.Outcome.FOR_SELLER
-            ).count(),
-            "fast_refunds_lost": 0,
-            "computed_at": now,
-        },
-    )
-    return standing
+def past_purchases(buyer, shops: list[Shop], *, now: datetime, count: int = 40) -> None:
+    """The main buyer's history before the demo's two months: everyday purchases over the
+    last two years, all delivered long ago and none returned. A buyer with such a history is
+    what the trust levels reward (``aftersales.trust``). Drawn from a generator of its own, so
+    the rest of the marketplace stays as it was."""
+    rng = random.Random("demo-history")
+    orders, items = [], []
+    for index in range(count):
+        shop = shops[index % len(shops)]
+        paid_at = now - timedelta(days=rng.uniform(70, 720))
+        order = Order(
+            number=f"H{timezone.localtime(paid_at):%y%m%d}{rng.randrange(10**10, 10**11)}",
+            buyer=buyer,
+            shop=shop,
+            payment_method=Order.PaymentMethod.ALIPAY,
+            shipping_address=(
+                buyer.orders.exclude(shipping_address="")
+                .values_list("shipping_address", flat=True)
+                .first()
+                or ""
+            ),
+            paid_at=paid_at,
+        )
+        orders.append(order)
+        price = Decimal(rng.choice(["19.90", "39.00", "59.00", "88.00", "129.00"]))
+        shipped_at = paid_at + timedelta(hours=rng.uniform(8, 40))
+        items.append(
+            OrderItem(
+                order=order,
+                title=rng.choice(HISTORY_TITLES),
+                sku="",
+                unit_price=price,
+                quantity=1,
+                amount_paid=price,
+                shipped_at=shipped_at,
+                delivered_at=shipped_at + timedelta(hours=rng.uniform(20, 72)),
+            )
+        )
+    Order.objects.bulk_create(orders)
+    OrderItem.objects.bulk_create(items)
+
+
+# What the main buyer bought before: the kind of things anyone buys every month.
+HISTORY_TITLES = ("抽纸 24 包", "洗衣凝珠 52 颗", "手机壳", "保温杯 500ml", "帆布袋", "牙刷 4 支装")
+
+
+def standings(buyers, *, now: datetime) -> list[BuyerStanding]:
+    """Every demo buyer's standing, computed from their history as the platform does."""
+    return trust.refresh_standings([buyer.pk for buyer in buyers], now=now)

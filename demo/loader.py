@@ -31,13 +31,12 @@ from aftersales.models import (
     Message,
     Ruling,
     State,
-    TrustLevel,
 )
 from disputes.models import Complaint
 from orders.models import Order, OrderItem, Shop
 
 from . import faster
-from .catalogue import DEMO_USERNAMES, MAIN_BUYER, SHOP_NAMES
+from .catalogue import BUYERS, DEMO_USERNAMES, MAIN_BUYER, SHOP_NAMES
 from .marketplace import Marketplace
 from .ratings import rate_finished_requests
 from .scenarios import SCENARIOS, DemoError
@@ -77,7 +76,8 @@ def load(*, now: datetime | None = None) -> list[str]:
             rate_finished_requests(player.request_ids, rng=rng, now=now)
             # After the story, so that they change nothing of it (demo.faster).
             faster.switch_on_rules(marketplace.shops[0], owner=marketplace.sellers[0])
-            faster.standing_of(marketplace.users[MAIN_BUYER], now=now, level=TrustLevel.EXCELLENT)
+            faster.past_purchases(marketplace.users[MAIN_BUYER], marketplace.shops, now=now)
+            faster.standings([marketplace.users[username] for username, *_ in BUYERS], now=now)
     except BaseException:
         # The rows roll back with the transaction; the evidence files already written would not.
         _discard_evidence_files(player.request_ids)
