@@ -28,8 +28,12 @@ def seller_response_limit(request: AfterSalesRequest) -> timedelta:
     return _limit("seller_response_shipped")
 
 
-def next_deadline(request: AfterSalesRequest, *, now: datetime) -> tuple[datetime | None, str]:
-    """``(due_at, due_action)`` for the request's current state; ``(None, "")`` if none."""
+def next_deadline(
+    request: AfterSalesRequest, *, now: datetime, signed_at: datetime | None = None
+) -> tuple[datetime | None, str]:
+    """``(due_at, due_action)`` for the request's current state, entered at ``now``;
+    ``(None, "")`` if none. ``signed_at``: when the carrier says the return parcel was signed
+    for, if it was (the seller's receipt deadline then runs from the signature)."""
     match request.state:
         case State.SUBMITTED if request.buyer_pays_repair():
             # Approving by itself would be a free repair: without a quote, nothing is owed.
@@ -48,7 +52,10 @@ def next_deadline(request: AfterSalesRequest, *, now: datetime) -> tuple[datetim
                 if request.kind == Kind.RETURN_REFUND
                 else Action.ESCALATE_OVERDUE
             )
-            return now + _limit("seller_confirm_receipt"), action
+            due = now + _limit("seller_confirm_receipt")
+            if signed_at is not None:
+                due = min(due, signed_at + _limit("seller_confirm_after_sign_for"))
+            return due, action
         case State.INSPECTING:
             # An exchange cannot be "deemed passed": the replacement still has to be shipped,
             # so the platform steps in instead.

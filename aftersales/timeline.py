@@ -18,6 +18,7 @@ from .models import (
     RequestEvent,
     Shipment,
     State,
+    TrackingEvent,
 )
 
 STEPS = {
@@ -131,6 +132,7 @@ class Entry:
     kind: str  # "event", "message", "proposal" or "shipment"
     obj: RequestEvent | Message | Proposal | Shipment
     evidence: list[Evidence] = field(default_factory=list)
+    trace: list[TrackingEvent] = field(default_factory=list)  # a parcel's, newest first
 
     @property
     def label(self) -> str:
@@ -138,7 +140,8 @@ class Entry:
 
 
 def timeline(request: AfterSalesRequest) -> list[Entry]:
-    """Everything that happened on the request, oldest first. Five queries, whatever its size."""
+    """Everything that happened on the request, oldest first. Five queries, whatever its size,
+    and one more for the parcels' traces when it has parcels."""
     by_event: dict[int, list[Evidence]] = defaultdict(list)
     by_message: dict[int, list[Evidence]] = defaultdict(list)
     for evidence in request.evidence.all():
@@ -155,5 +158,13 @@ def timeline(request: AfterSalesRequest) -> list[Entry]:
         for m in request.messages.select_related("author")
     ]
     entries += [Entry(p.created_at, "proposal", p) for p in request.proposals.all()]
-    entries += [Entry(s.shipped_at, "shipment", s) for s in request.shipments.all()]
+    # Each parcel with its trace, newest line first (one more query, only if there are parcels).
+    entries += [
+        Entry(s.shipped_at, "shipment", s, trace=sorted(s.trace.all(), key=_newest_first))
+        for s in request.shipments.prefetch_related("trace")
+    ]
     return sorted(entries, key=lambda entry: entry.at)
+
+
+def _newest_first(line: TrackingEvent) -> tuple:
+    return (-line.happened_at.timestamp(), -line.pk)

@@ -349,6 +349,9 @@ SIMULATED_TRACKING_HOURS = {
     "signed": float(os.environ.get("SIMULATED_TRACKING_SIGNED_HOURS", "24")),
 }
 TRACKING_PUSH_SECRET = os.environ.get("TRACKING_PUSH_SECRET", "")
+# The per-minute pull asks about parcels not signed for that were handed in this many days ago
+# at most; a parcel older than that is no longer followed.
+TRACKING_WATCH_DAYS = int(os.environ.get("TRACKING_WATCH_DAYS", "30"))
 AFTERSALES_WINDOWS = {
     "no_reason_return_days": 7,
     "seller_fault_return_days": 15,
@@ -398,6 +401,7 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-shop-scores": {"task": "reviews.tasks.refresh_all_shop_scores", "schedule": 600.0},
     "dispute-deadlines": {"task": "disputes.tasks.sweep_dispute_deadlines", "schedule": 60.0},
     "webhook-deliveries": {"task": "webhooks.tasks.send_due_deliveries", "schedule": 60.0},
+    "parcel-traces": {"task": "aftersales.parcel_watch.pull_parcel_traces", "schedule": 60.0},
 }
 
 # Sessions and the cache. With Redis every web process on every machine shares them, so any
