@@ -268,7 +268,7 @@ class TrackingEvent(LabelledChoices, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_status_display()} {self.happened_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_status_display()} {timezone.localtime(self.happened_at):%Y-%m-%d %H:%M}"
 
 
 class Proposal(LabelledChoices, models.Model):
