@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from aftersales.models import Action, Shipment, State, TrackingEvent
 from aftersales.services import arrivals
@@ -322,3 +323,18 @@ def test_the_trace_costs_the_page_no_query(parcel, buyer, seller, arrived):
     before = [count(user, url) for user, url in pages]
     traced(parcel)
     assert [count(user, url) for user, url in pages] == before
+
+
+def test_the_buyer_is_told_the_parcel_was_signed_for(parcel, buyer, arrived):
+    client = Client()
+    client.force_login(buyer)
+    url = f"/requests/{parcel.request_id}/"
+    assert "signed for on" not in client.get(url).content.decode()
+    record_trace(
+        shipment=parcel,
+        lines=[TraceLine("signed", parcel.shipped_at + timedelta(hours=24), "上海", "s")],
+        source="push",
+    )
+    html = client.get(url).content.decode()
+    signed = timezone.localtime(parcel.shipped_at + timedelta(hours=24)).strftime("%Y-%m-%d %H:%M")
+    assert f"The carrier says the parcel was signed for on {signed}" in html
