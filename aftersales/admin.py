@@ -14,6 +14,7 @@ from .models import (
     Proposal,
     RequestEvent,
     Shipment,
+    TrackingEvent,
 )
 
 
@@ -55,7 +56,24 @@ class ProposalInline(ReadOnlyInline):
 
 class ShipmentInline(ReadOnlyInline):
     model = Shipment
-    fields = ["purpose", "carrier", "tracking_number", "shipped_at", "received_at"]
+    fields = [
+        "purpose",
+        "carrier",
+        "tracking_number",
+        "shipped_at",
+        "picked_up_at",
+        "signed_at",
+        "received_at",
+    ]
+
+
+class TrackingEventInline(ReadOnlyInline):
+    """A parcel's trace, newest line first, as the provider reported it."""
+
+    model = TrackingEvent
+    fields = ["happened_at", "status", "place", "source", "external_id", "created_at"]
+    ordering = ["-happened_at", "-pk"]
+    show_change_link = False
 
 
 class EvidenceInline(ReadOnlyInline):
@@ -180,7 +198,18 @@ class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return time_since(entry.created_at)
 
 
-@admin.register(Message, Shipment, Proposal, Evidence)
+@admin.register(Shipment)
+class ShipmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """A parcel: where it goes, and its trace (README "Parcel tracking")."""
+
+    list_display = ["__str__", "request", "carrier", "shipped_at", "picked_up_at", "signed_at"]
+    list_select_related = ["request__order_item"]
+    search_fields = ["=request__id", "=tracking_number"]
+    list_filter = ["purpose", "carrier"]
+    inlines = [TrackingEventInline]
+
+
+@admin.register(Message, Proposal, Evidence)
 class HistoryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "request"]
     list_select_related = ["request__order_item"]

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, npgettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import Action, AfterSalesRequest, Kind, Shipment, State
+from .models import Action, AfterSalesRequest, Kind, State
 
 
 def _limit(name: str) -> timedelta:
@@ -28,18 +28,12 @@ def seller_response_limit(request: AfterSalesRequest) -> timedelta:
     return _limit("seller_response_shipped")
 
 
-def awaiting_fast_refunded_parcel(request: AfterSalesRequest) -> bool:
-    """极速退款 paid on pickup, and the return parcel not yet signed for."""
-    return (
-        request.fast_refund_at is not None
-        and not request.shipments.filter(
-            purpose=Shipment.Purpose.RETURN, signed_at__isnull=False
-        ).exists()
-    )
-
-
-def next_deadline(request: AfterSalesRequest, *, now: datetime) -> tuple[datetime | None, str]:
-    """``(due_at, due_action)`` for the request's current state; ``(None, "")`` if none."""
+def next_deadline(
+    request: AfterSalesRequest, *, now: datetime, signed_at: datetime | None = None
+) -> tuple[datetime | None, str]:
+    """``(due_at, due_action)`` for the request's current state, entered at ``now``;
+    ``(None, "")`` if none. ``signed_at``: when the carrier says the return parcel was signed
+    for, if it was (the seller's receipt deadline then runs from the signature)."""
     match request.state:
         case State.SUBMITTED if request.buyer_pays_repair():
             # Approving by itself would be a free repair: without a quote, nothing is owed.
@@ -52,8 +46,9 @@ def next_deadline(request: AfterSalesRequest, *, now: datetime) -> tuple[datetim
             return now + _limit("buyer_after_rejection"), Action.CLOSE_FOR_TIMEOUT
         case State.AWAITING_RETURN:
             return now + _limit("buyer_ship_return"), Action.CLOSE_FOR_TIMEOUT
-        case State.RETURN_SHIPPED if awaiting_fast_refunded_parcel(request):
-            # The platform has paid; the parcel must be signed for in time, or it steps in.
+        case State.RETURN_SHIPPED if request.fast_refund_at and signed_at is None:
+            # 极速退款: the platform has paid on pickup; the parcel must be signed for in time,
+            # or the platform steps in.
             return (
                 request.fast_refund_at + _limit("fast_refund_parcel_lost"),
                 Action.ESCALATE_UNDELIVERED,
@@ -64,7 +59,10 @@ def next_deadline(request: AfterSalesRequest, *, now: datetime) -> tuple[datetim
                 if request.kind == Kind.RETURN_REFUND
                 else Action.ESCALATE_OVERDUE
             )
-            return now + _limit("seller_confirm_receipt"), action
+            due = now + _limit("seller_confirm_receipt")
+            if signed_at is not None:
+                due = min(due, signed_at + _limit("seller_confirm_after_sign_for"))
+            return due, action
         case State.INSPECTING:
             # An exchange cannot be "deemed passed": the replacement still has to be shipped,
             # so the platform steps in instead.

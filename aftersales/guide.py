@@ -27,6 +27,7 @@ from .models import (
     RejectionReason,
     RequestEvent,
     Role,
+    Shipment,
     State,
 )
 from .timeline import Entry
@@ -212,6 +213,18 @@ def recommended_after_rejection(refusal: RequestEvent | None) -> str:
     return Action.ESCALATE
 
 
+def return_signed_at(entries: list[Entry]) -> datetime | None:
+    """When the carrier says the return parcel was signed for, from the page's timeline."""
+    return next(
+        (
+            e.obj.signed_at
+            for e in reversed(entries)
+            if e.kind == "shipment" and e.obj.purpose == Shipment.Purpose.RETURN and e.obj.signed_at
+        ),
+        None,
+    )
+
+
 def buyer_guide(
     request: AfterSalesRequest,
     entries: list[Entry],
@@ -232,6 +245,12 @@ def buyer_guide(
         if request.state == State.CLOSED
         else str(now)
     )
+    if request.state == State.RETURN_SHIPPED and (signed := return_signed_at(entries)):
+        when = timezone.localtime(signed).strftime("%Y-%m-%d %H:%M")
+        now = _(
+            "The carrier says the parcel was signed for on %(when)s; the seller now confirms "
+            "receipt."
+        ) % {"when": when}
     method = method_name(request)
     choices = []
     recommended = recommended_after_rejection(refusal) if "resubmit" in actions else ""

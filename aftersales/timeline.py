@@ -18,6 +18,7 @@ from .models import (
     RequestEvent,
     Shipment,
     State,
+    TrackingEvent,
 )
 
 STEPS = {
@@ -131,6 +132,7 @@ class Entry:
     kind: str  # "event", "message", "proposal" or "shipment"
     obj: RequestEvent | Message | Proposal | Shipment
     evidence: list[Evidence] = field(default_factory=list)
+    trace: list[TrackingEvent] = field(default_factory=list)  # a parcel's, newest first
 
     @property
     def label(self) -> str:
@@ -155,5 +157,36 @@ def timeline(request: AfterSalesRequest) -> list[Entry]:
         for m in request.messages.select_related("author")
     ]
     entries += [Entry(p.created_at, "proposal", p) for p in request.proposals.all()]
-    entries += [Entry(s.shipped_at, "shipment", s) for s in request.shipments.all()]
+    entries += [
+        Entry(parcel.shipped_at, "shipment", parcel, trace=trace)
+        for parcel, trace in parcels_with_traces(request)
+    ]
     return sorted(entries, key=lambda entry: entry.at)
+
+
+# The columns of a trace line a page shows, read with its parcel.
+TRACE_COLUMNS = ["id", "status", "happened_at", "place", "source", "external_id", "created_at"]
+
+
+def parcels_with_traces(
+    request: AfterSalesRequest,
+) -> list[tuple[Shipment, list[TrackingEvent]]]:
+    """The request's parcels, each with its trace newest line first, in one query (the parcels
+    joined to their lines), so tracking costs the request page nothing more."""
+    columns = [f.attname for f in Shipment._meta.concrete_fields]
+    rows = request.shipments.values_list(*columns, *[f"trace__{c}" for c in TRACE_COLUMNS])
+    parcels: dict[int, tuple[Shipment, list[TrackingEvent]]] = {}
+    for row in rows:
+        head, line = row[: len(columns)], row[len(columns) :]
+        if head[0] not in parcels:
+            parcel = Shipment.from_db(rows.db, columns, head)
+            parcel.request = request
+            parcels[head[0]] = (parcel, [])
+        parcel, trace = parcels[head[0]]
+        if line[0] is not None:
+            trace.append(
+                TrackingEvent(shipment=parcel, **dict(zip(TRACE_COLUMNS, line, strict=True)))
+            )
+    for _parcel, trace in parcels.values():
+        trace.sort(key=lambda t: (t.happened_at, t.pk), reverse=True)
+    return list(parcels.values())

@@ -12,6 +12,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # The periodic deadline sweep sits above the services it calls, so not in ``tasks``.
 app.autodiscover_tasks(related_name="sweep")
+app.autodiscover_tasks(related_name="parcel_watch")  # the per-minute pull of parcel traces
 
 
 @signals.worker_init.connect

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
-from portals import files, language, operations
+from portals import files, language, operations, tracking
 from portals.buyer import orders
 
 urlpatterns = [
@@ -32,6 +32,8 @@ urlpatterns = [
         "evidence/<int:pk>/thumb/", files.evidence_file, {"variant": "thumb"}, name="evidence_thumb"
     ),
     path("uploads/<int:pk>/", files.pending_file, name="pending_upload"),
+    # What a carrier-tracking service pushes (README "Parcel tracking"), signed with a secret.
+    path("tracking/push/", tracking.push, name="tracking_push"),
     path("", include("portals.reviews.urls")),
     path("seller/", include("portals.seller.urls")),
     # The seller API and the order system's import (README "Integrate your ERP").

@@ -231,6 +231,16 @@ class Shipment(LabelledChoices, models.Model):
                 condition=Q(shipping_fee__gte=0), name="shipping_fee_not_negative"
             )
         ]
+        indexes = [
+            # The parcels the per-minute tracking pull asks about (``parcel_watch``), and the
+            # parcel a tracking service's push names.
+            models.Index(
+                fields=["shipped_at"],
+                condition=Q(signed_at__isnull=True, received_at__isnull=True),
+                name="parcels_moving",
+            ),
+            models.Index(fields=["tracking_number", "carrier"], name="parcel_by_tracking_number"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_carrier_display()} {self.tracking_number}"
@@ -274,7 +284,7 @@ class TrackingEvent(LabelledChoices, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_status_display()} {self.happened_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_status_display()} {timezone.localtime(self.happened_at):%Y-%m-%d %H:%M}"
 
 
 class Proposal(LabelledChoices, models.Model):

@@ -7,8 +7,11 @@ line, with the request locked; each step is a service of its own capability.
 
 from datetime import datetime
 
-from ..models import AfterSalesRequest, Shipment
+from .. import deadlines
+from ..actors import SYSTEM
+from ..models import Action, AfterSalesRequest, Role, Shipment, State
 from . import automation, fast_refunds, insurance
+from .core import record_activity
 
 
 def parcel_picked_up(request: AfterSalesRequest, parcel: Shipment, *, now: datetime) -> None:
@@ -17,9 +20,35 @@ def parcel_picked_up(request: AfterSalesRequest, parcel: Shipment, *, now: datet
 
 
 def parcel_signed_for(request: AfterSalesRequest, parcel: Shipment, *, now: datetime) -> None:
-    """The goods are at the shop's door, in this order: the platform's advance is settled with
-    the shop, the insurer pays the buyer's postage, then the shop's rules may act (and the
-    seller's receipt deadline, set by the tracking service, runs from now)."""
+    """The goods are at the shop's door, in this order: the seller's receipt deadline runs from
+    the signature, the platform's advance is settled with the shop, the insurer pays the
+    buyer's postage, then the shop's rules may act."""
+    receipt_deadline_from_signature(request, parcel, now=now)
     fast_refunds.settle_on_sign_for(request, parcel, now=now)
     insurance.claim_on_sign_for(request, parcel, now=now)
     automation.apply_on_sign_for(request, parcel, now=now)
+
+
+def receipt_deadline_from_signature(
+    request: AfterSalesRequest, parcel: Shipment, *, now: datetime
+) -> None:
+    """While the request waits for the seller to confirm receipt, its deadline is the table's
+    for a parcel signed for (``deadlines.next_deadline``): the seller's, from the signature
+    if that is sooner, instead of a fast refund's wait for the parcel; and the timeline says
+    the parcel was signed for. The state was entered when the parcel was handed in."""
+    if request.state != State.RETURN_SHIPPED:
+        return
+    request.due_at, request.due_action = deadlines.next_deadline(
+        request, now=parcel.shipped_at, signed_at=parcel.signed_at or now
+    )
+    request.reminded_at = None
+    AfterSalesRequest.objects.filter(pk=request.pk).update(
+        due_at=request.due_at, due_action=request.due_action, reminded_at=None
+    )
+    record_activity(
+        request,
+        actor=SYSTEM,
+        roles=frozenset({Role.SYSTEM}),
+        action=Action.PARCEL_SIGNED_FOR,
+        now=now,
+    )

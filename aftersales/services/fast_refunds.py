@@ -111,9 +111,6 @@ def settle_on_sign_for(
     """The return parcel is signed for: the shop is charged the advance, once (a second push
     of the same signature finds it settled). Nothing to do without an advance, or once the
     advance was recovered from the buyer. The caller holds the request's lock.
-
-    While the request still waits for the parcel, its deadline is computed again: the seller's
-    receipt deadline now runs (from the signature), no longer the lost-parcel one.
     """
     paid = advance_of(request)
     if parcel.purpose != Shipment.Purpose.RETURN or paid is None:
@@ -124,11 +121,6 @@ def settle_on_sign_for(
         return None
     settlement = ledger.shop_settlement(request, paid)
     ledger.write_entries([settlement])
-    if request.state == State.RETURN_SHIPPED:
-        request.due_at, request.due_action = deadlines.next_deadline(request, now=now)
-        AfterSalesRequest.objects.filter(pk=request.pk).update(
-            due_at=request.due_at, due_action=request.due_action, reminded_at=None
-        )
     record_activity(
         request,
         actor=SYSTEM,

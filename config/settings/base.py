@@ -349,6 +349,9 @@ SIMULATED_TRACKING_HOURS = {
     "signed": float(os.environ.get("SIMULATED_TRACKING_SIGNED_HOURS", "24")),
 }
 TRACKING_PUSH_SECRET = os.environ.get("TRACKING_PUSH_SECRET", "")
+# The per-minute pull asks about parcels not signed for that were handed in this many days ago
+# at most; a parcel older than that is no longer followed.
+TRACKING_WATCH_DAYS = int(os.environ.get("TRACKING_WATCH_DAYS", "30"))
 AFTERSALES_WINDOWS = {
     "no_reason_return_days": 7,
     "seller_fault_return_days": 15,
@@ -401,6 +404,7 @@ CELERY_BEAT_SCHEDULE = {
     # Buyers' trust levels (fast refunds, shop rules): a pass over stale standings; the pass
     # refreshes what is older than a day, so running it hourly spreads the work.
     "refresh-trust-levels": {"task": "aftersales.tasks.refresh_trust_levels", "schedule": 3600.0},
+    "parcel-traces": {"task": "aftersales.parcel_watch.pull_parcel_traces", "schedule": 60.0},
 }
 
 # Sessions and the cache. With Redis every web process on every machine shares them, so any
