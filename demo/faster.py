@@ -69,20 +69,25 @@ def past_purchases(buyer, shops: list[Shop], *, now: datetime, count: int = 40) 
     what the trust levels reward (``aftersales.trust``). Drawn from a generator of its own, so
     the rest of the marketplace stays as it was."""
     rng = random.Random("demo-history")
+    # Where the buyer lives and what each shop gives, as on the buyer's recent orders there.
+    recent = {order.shop_id: order for order in Order.objects.filter(buyer=buyer)}
     orders, items = [], []
     for index in range(count):
         shop = shops[index % len(shops)]
+        like = recent.get(shop.pk) or next(iter(recent.values()))
         paid_at = now - timedelta(days=rng.uniform(70, 720))
         order = Order(
             number=f"H{timezone.localtime(paid_at):%y%m%d}{rng.randrange(10**10, 10**11)}",
             buyer=buyer,
             shop=shop,
             payment_method=Order.PaymentMethod.ALIPAY,
-            shipping_address=(
-                buyer.orders.exclude(shipping_address="")
-                .values_list("shipping_address", flat=True)
-                .first()
-                or ""
+            shipping_address=like.shipping_address,
+            region=like.region,
+            # 退货宝 comes with every order of the shop that gives it
+            return_insurance=(
+                Order.Insurance.SHOP_GIFT
+                if like.return_insurance == Order.Insurance.SHOP_GIFT
+                else ""
             ),
             paid_at=paid_at,
         )

@@ -59,6 +59,11 @@ EVENT_TYPES: tuple[EventType, ...] = (
     EventType("aftersales.proposal.declined", _("Proposal declined"), (Action.DECLINE_PROPOSAL,)),
     EventType("aftersales.return.shipped", _("Return shipped"), (Action.SHIP_RETURN,)),
     EventType(
+        "aftersales.return.signed_for",
+        _("Return parcel signed for (the carrier says so)"),
+        (Action.PARCEL_SIGNED_FOR,),
+    ),
+    EventType(
         "aftersales.return.received", _("Return received"), (Action.CONFIRM_RETURN_RECEIVED,)
     ),
     EventType(
@@ -78,7 +83,12 @@ EVENT_TYPES: tuple[EventType, ...] = (
     EventType(
         "aftersales.request.disputed",
         _("Platform asked to step in"),
-        (Action.ESCALATE, Action.ESCALATE_OVERDUE),
+        (Action.ESCALATE, Action.ESCALATE_OVERDUE, Action.ESCALATE_UNDELIVERED),
+    ),
+    EventType(
+        "aftersales.fast_refund.updated",
+        _("Fast refund advanced by the platform, settled by the shop or recovered"),
+        (Action.FAST_REFUND, Action.SETTLE_FAST_REFUND, Action.RECOVER_FAST_REFUND),
     ),
     EventType(
         "aftersales.dispute.updated",
@@ -107,6 +117,7 @@ NOT_ANNOUNCED = frozenset(
         Action.CONFIRM_DELIVERY,  # exchanged / repaired
         Action.CLOSE_FOR_TIMEOUT,  # closed
         Action.CLOSE_UNQUOTED,  # closed: a paid repair the shop did not quote
+        Action.INSURANCE_CLAIM,  # the insurer pays the buyer: nothing for the shop to do
         Action.COMPLAIN,
         Action.INVESTIGATE_COMPLAINT,
         Action.RESOLVE_COMPLAINT,

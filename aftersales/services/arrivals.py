@@ -38,13 +38,15 @@ def receipt_deadline_from_signature(
     the parcel was signed for. The state was entered when the parcel was handed in."""
     if request.state != State.RETURN_SHIPPED:
         return
-    request.due_at, request.due_action = deadlines.next_deadline(
+    due_at, due_action = deadlines.next_deadline(
         request, now=parcel.shipped_at, signed_at=parcel.signed_at or now
     )
-    request.reminded_at = None
-    AfterSalesRequest.objects.filter(pk=request.pk).update(
-        due_at=request.due_at, due_action=request.due_action, reminded_at=None
-    )
+    # The signature may bring the seller's deadline forward, never put it back.
+    if request.due_action != due_action or request.due_at is None or due_at < request.due_at:
+        request.due_at, request.due_action, request.reminded_at = due_at, due_action, None
+        AfterSalesRequest.objects.filter(pk=request.pk).update(
+            due_at=due_at, due_action=due_action, reminded_at=None
+        )
     record_activity(
         request,
         actor=SYSTEM,
