@@ -983,6 +983,7 @@ def test_two_tasks_at_once_send_each_email_once(people, item, settings, monkeypa
     for worker in workers:
         worker.join(timeout=30)
 
-    # then: one e-mail per person
-    assert sorted(sent) == [0, 2]
+    # then: one e-mail per person, whichever task sent it (SKIP LOCKED claims row by row: one
+    # task may take both, or each one)
+    assert sum(sent) == 2 and sorted(sent) in ([0, 2], [1, 1])
     assert sorted(m.to[0] for m in mail.outbox) == ["agent2@example.com", "seller@example.com"]
