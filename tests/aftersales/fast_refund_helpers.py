@@ -48,10 +48,4 @@ def sign_for(request: AfterSalesRequest, *, now: datetime | None = None) -> Afte
     return AfterSalesRequest.objects.get(pk=request.pk)
 
 
-def no_other_sign_for_steps(monkeypatch) -> None:
-    """The insurance claim and the shops' rules are other helpers' work (placeholders here)."""
-    monkeypatch.setattr(arrivals.insurance, "claim_on_sign_for", lambda *a, **k: None)
-    monkeypatch.setattr(arrivals.automation, "apply_on_sign_for", lambda *a, **k: None)
-
-
 LOST_AFTER = timedelta(days=10)

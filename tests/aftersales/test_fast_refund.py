@@ -34,7 +34,6 @@ from tests.aftersales.factories import photo, request_in
 from tests.aftersales.fast_refund_helpers import (
     LOST_AFTER,
     give_history,
-    no_other_sign_for_steps,
     pick_up,
     sign_for,
 )
@@ -44,11 +43,6 @@ pytestmark = pytest.mark.django_db
 
 HUNDRED = Decimal("100.00")
 A_MINUTE = timedelta(minutes=1)
-
-
-@pytest.fixture(autouse=True)
-def _placeholders(monkeypatch):
-    no_other_sign_for_steps(monkeypatch)
 
 
 @pytest.fixture

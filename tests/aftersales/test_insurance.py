@@ -23,7 +23,7 @@ from aftersales.models import (
     State,
 )
 from aftersales.payments import SimulatedGateway
-from aftersales.services import arrivals, automation, fast_refunds, insurance
+from aftersales.services import arrivals, insurance
 from aftersales.services.core import lock
 from aftersales.sweep import sweep
 from aftersales.templatetags.aftersales import notification_text
@@ -302,16 +302,9 @@ def test_the_sweep_refunding_without_receipt_deducts_the_insurance(item):
 # --- the race: two tracking pushes and the seller at the same moment (PostgreSQL) -----------
 
 
-@pytest.fixture
-def other_steps_idle(monkeypatch):
-    """The other sign-for steps belong to other work (fast refunds, rules): idle here."""
-    monkeypatch.setattr(fast_refunds, "settle_on_sign_for", lambda *a, **k: None)
-    monkeypatch.setattr(automation, "apply_on_sign_for", lambda *a, **k: None)
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_sign_for_pushes_racing_the_seller_pay_the_postage_once(item, seller, other_steps_idle):
+def test_sign_for_pushes_racing_the_seller_pay_the_postage_once(item, seller):
     # given an insured quality return with ¥12 postage claimed (¥8 insured)
     insure(item, region=Region.EAST)
     request = shipped_back(item, reason=Reason.QUALITY_PROBLEM, fee="12.00")

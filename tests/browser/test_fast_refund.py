@@ -10,7 +10,6 @@ from aftersales.models import LedgerEntry, State
 from tests.aftersales.factories import request_in
 from tests.aftersales.fast_refund_helpers import (
     give_history,
-    no_other_sign_for_steps,
     pick_up,
     sign_for,
 )
@@ -20,9 +19,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_trusted_buyers_return_is_refunded_on_pickup_and_settled_on_sign_for(
-    page, browser, live_server, item, buyer, seller, shop, monkeypatch
+    page, browser, live_server, item, buyer, seller, shop
 ):
-    no_other_sign_for_steps(monkeypatch)
     give_history(buyer, shop)
     request = request_in(State.AWAITING_RETURN, item)
 

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from aftersales import services
 from aftersales.models import LedgerEntry, Reason, Shipment, State
-from aftersales.services import arrivals, automation, fast_refunds
+from aftersales.services import arrivals
 from aftersales.services.core import lock
 from orders.models import Insurance, Region
 from tests.aftersales.factories import file_request
@@ -19,15 +19,8 @@ from tests.browser.conftest import sign_in
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def other_steps_idle(monkeypatch):
-    """The other sign-for steps belong to other work (fast refunds, rules): idle here."""
-    monkeypatch.setattr(fast_refunds, "settle_on_sign_for", lambda *a, **k: None)
-    monkeypatch.setattr(automation, "apply_on_sign_for", lambda *a, **k: None)
-
-
 def test_an_insured_return_signed_for_shows_the_claim_to_buyer_and_seller(
-    page, item, buyer, seller, other_steps_idle
+    page, item, buyer, seller
 ):
     # given an order with 退货宝 from the shop, in Northwest China (a ¥15 claim), and an
     # approved quality return (the shop owes the postage beyond the claim)
