@@ -8,6 +8,7 @@ filled in when the page is shown (:mod:`guidance.text`).
 """
 
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -62,6 +63,9 @@ class Article(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("help:article", args=[self.slug])
 
     @property
     def is_kind(self) -> bool:
