@@ -291,3 +291,15 @@ def test_the_table_says_a_case_only_where_it_changes_the_deadline():
     assert all(
         Kind.REFUND_ONLY not in r.kinds for r in rows.values() if r.state == "return_shipped"
     )
+
+
+def test_a_paid_repair_changes_only_the_quote_and_its_answer():
+    """The fee's quote lapses while the buyer answers it; a rejected paid repair or one
+    waiting for its parcel closes like any other request (``if_nobody_acts``)."""
+    from guidance.deadlines import table
+
+    with translation.override("en"):
+        paid = [row for row in table() if row.case.paid_repair]
+
+    assert [row.state for row in paid] == ["submitted", "negotiating"]
+    assert "fee" in paid[1].if_passes
