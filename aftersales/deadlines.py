@@ -193,7 +193,12 @@ def if_nobody_acts(request: AfterSalesRequest) -> str:
         return ""
     if request.due_action == Action.APPROVE and request.kind == Kind.REFUND_ONLY:
         return str(APPROVED_AND_REFUNDED)
-    if request.due_action == Action.CLOSE_FOR_TIMEOUT and request.buyer_pays_repair():
+    # The fee's quote lapses while the buyer is answering it, not later (a rejection, a parcel).
+    if (
+        request.due_action == Action.CLOSE_FOR_TIMEOUT
+        and request.state == State.NEGOTIATING
+        and request.buyer_pays_repair()
+    ):
         return str(QUOTE_LAPSES)
     return str(IF_NOBODY_ACTS[request.due_action])
 

@@ -115,6 +115,10 @@ class ItemStanding:
     why_not: str = ""
     # Every window has passed but the warranty's: a repair is still possible, paid by the buyer.
     paid_repair_only: bool = False
+    # Until when each of ``kinds`` may be filed (``None``: no window runs yet, before delivery,
+    # or none ends, a paid repair), and until when no reason is needed, while that is open.
+    until: tuple[tuple[Kind, datetime | None], ...] = ()
+    no_reason_until: datetime | None = None
 
 
 def reasons_for(item: OrderItem, kind: Kind) -> tuple[Reason, ...]:
@@ -125,13 +129,18 @@ def reasons_for(item: OrderItem, kind: Kind) -> tuple[Reason, ...]:
     return REASONS_IN_TRANSIT if item.shipped_at else REASONS_NOT_SHIPPED
 
 
-def window_days(item: OrderItem, kind: Kind, reason: Reason) -> int:
-    shop = item.order.shop
+def window_name(kind: Kind, reason: Reason) -> str:
+    """Which window a request of this kind and reason is filed in: the name of the shop's
+    policy field, which is also the platform's minimum in ``settings.AFTERSALES_WINDOWS``."""
     if kind == Kind.REPAIR:
-        return shop.warranty_days
+        return "warranty_days"
     if Reason(reason).is_no_reason:
-        return shop.no_reason_return_days
-    return shop.seller_fault_return_days
+        return "no_reason_return_days"
+    return "seller_fault_return_days"
+
+
+def window_days(item: OrderItem, kind: Kind, reason: Reason) -> int:
+    return getattr(item.order.shop, window_name(kind, reason))
 
 
 def window_ends_at(item: OrderItem, kind: Kind, reason: Reason) -> datetime | None:
@@ -164,6 +173,23 @@ def open_reasons(item: OrderItem, kind: Kind, *, now: datetime) -> tuple[Reason,
     )
 
 
+def open_until(item: OrderItem, kind: Kind, *, now: datetime) -> datetime | None:
+    """The last moment a request of this kind may be filed, over the reasons open now;
+    ``None`` before delivery (no window runs yet) and for a repair after the warranty (a paid
+    repair may always be asked for)."""
+    if kind == Kind.REPAIR and out_of_warranty(item, now=now):
+        return None
+    ends = [window_ends_at(item, kind, reason) for reason in open_reasons(item, kind, now=now)]
+    return max((end for end in ends if end is not None), default=None)
+
+
+def no_reason_until(item: OrderItem, *, now: datetime) -> datetime | None:
+    """Until when goods may go back without a reason (七天无理由), while that is still open."""
+    if Reason.CHANGED_MIND not in open_reasons(item, Kind.RETURN_REFUND, now=now):
+        return None
+    return window_ends_at(item, Kind.RETURN_REFUND, Reason.CHANGED_MIND)
+
+
 def open_request(item: OrderItem) -> AfterSalesRequest | None:
     """The item's request in progress, if any: one at a time (SPEC §5; also a constraint)."""
     return item.aftersales_requests.filter(state__in=OPEN_STATES).first()
@@ -185,12 +211,23 @@ def max_refund(item: OrderItem, *, quantity: int, quantity_left: int) -> Decimal
     return min(share, item.refundable_amount)
 
 
-def standing(item: OrderItem, *, now: datetime, refunded_units: int | None = None) -> ItemStanding:
-    """``refunded_units`` may be passed in when the caller fetched it for many items at once."""
+def standing(
+    item: OrderItem,
+    *,
+    now: datetime,
+    refunded_units: int | None = None,
+    in_progress: bool = False,
+) -> ItemStanding:
+    """What may be filed on the item now, until when, or why nothing: the rules
+    :func:`check_eligibility` applies to a submission, item by item (能申请什么，到什么时候为止，
+    为什么不能). ``refunded_units`` may be passed in when the caller fetched it for many items
+    at once; ``in_progress``, that the item has a request in progress (one at a time)."""
     if refunded_units is None:
         refunded_units = units_refunded(item)
     quantity_left = item.quantity - refunded_units
     refundable = item.refundable_amount
+    if in_progress:
+        return ItemStanding((), quantity_left, refundable, str(ONE_OPEN_REQUEST))
     kinds = tuple(kind for kind in Kind if open_reasons(item, kind, now=now))
     if not refundable and not quantity_left:
         return ItemStanding((), 0, refundable, str(_("Fully refunded.")))
@@ -200,7 +237,14 @@ def standing(item: OrderItem, *, now: datetime, refunded_units: int | None = Non
         why = _("The after-sales window has passed.") if item.delivered_at else _("Fully refunded.")
         return ItemStanding((), quantity_left, refundable, str(why))
     paid_repair_only = kinds == (Kind.REPAIR,) and out_of_warranty(item, now=now)
-    return ItemStanding(kinds, quantity_left, refundable, paid_repair_only=paid_repair_only)
+    return ItemStanding(
+        kinds,
+        quantity_left,
+        refundable,
+        paid_repair_only=paid_repair_only,
+        until=tuple((kind, open_until(item, kind, now=now)) for kind in kinds),
+        no_reason_until=no_reason_until(item, now=now) if Kind.RETURN_REFUND in kinds else None,
+    )
 
 
 def check_eligibility(

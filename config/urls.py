@@ -39,5 +39,7 @@ urlpatterns = [
     # The seller API and the order system's import (README "Integrate your ERP").
     path("api/v1/", include("portals.api.urls")),
     path("notifications/", include("portals.notifications.urls")),
+    # 售后指导: the guide, its search and the deadline table, for everyone.
+    path("help/", include("portals.help.urls")),
     path("", include("portals.buyer.urls")),
 ]

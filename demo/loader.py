@@ -33,6 +33,8 @@ from aftersales.models import (
     State,
 )
 from disputes.models import Complaint
+from guidance.articles import seed_articles
+from guidance.models import Article
 from orders.models import Order, OrderItem, Shop
 
 from . import faster
@@ -78,6 +80,8 @@ def load(*, now: datetime | None = None) -> list[str]:
             faster.switch_on_rules(marketplace.shops[0], owner=marketplace.sellers[0])
             faster.past_purchases(marketplace.users[MAIN_BUYER], marketplace.shops, now=now)
             faster.standings([marketplace.users[username] for username, *_ in BUYERS], now=now)
+        # The guide's articles come with the migrations; a database emptied since gets them back.
+        seed_articles(Article)
     except BaseException:
         # The rows roll back with the transaction; the evidence files already written would not.
         _discard_evidence_files(player.request_ids)

@@ -110,7 +110,7 @@ class Marketplace:
             # Without model permissions a staff user sees an empty admin.
             group.permissions.set(
                 Permission.objects.filter(
-                    content_type__app_label__in=["orders", "aftersales", "disputes"],
+                    content_type__app_label__in=["orders", "aftersales", "disputes", "guidance"],
                     codename__startswith="view_",
                 )
             )

@@ -5,7 +5,8 @@ person can open: the buyer's orders, the application steps (a return, an exchang
 repair), the request list, request pages in each state the buyer has one in, and the revise,
 escalate, complain and review forms; the seller's queue, request pages in several states, API
 keys and webhooks; the staff's admin index, dispute queue and case files, and complaints; and
-the sign-in page for nobody signed in (login ``""``).
+the sign-in page and the help centre (/help/: the guide, a search, two articles, the deadline
+table) for nobody signed in (login ``""``).
 ``make screenshots`` (``bin/screenshots.py``) photographs them; the browser tests visit them.
 """
 
@@ -15,9 +16,10 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from aftersales.models import Action, AfterSalesRequest, Dispute, Role
+from aftersales.models import Action, AfterSalesRequest, Dispute, Kind, Reason, Role
 from disputes.models import Complaint
 from disputes.services import may_complain
+from guidance.models import Article
 from orders.models import OrderItem
 from reviews.services import can_review
 
@@ -38,7 +40,20 @@ def pages() -> list[Page]:
 
 
 def _anonymous() -> list[Page]:
-    return [Page("", "login", reverse("login"))]
+    found = [
+        Page("", "login", reverse("login")),
+        Page("", "help-index", reverse("help:index")),
+        Page("", "help-search", f"{reverse('help:index')}?q=%E8%BF%90%E8%B4%B9"),  # 运费
+        Page("", "help-search-en", f"{reverse('help:index')}?q=postage"),
+        Page("", "help-deadlines", reverse("help:deadlines")),
+    ]
+    # one article on a kind and one on a reason (售后指导)
+    for topic in (Kind.RETURN_REFUND, Reason.QUALITY_PROBLEM):
+        article = Article.objects.published().filter(topic=topic).first()
+        if article is not None:
+            path = reverse("help:article", args=[article.slug])
+            found.append(Page("", f"help-article-{article.slug}", path))
+    return found
 
 
 def _one_per_state(requests) -> dict[str, AfterSalesRequest]:
@@ -134,6 +149,7 @@ def _staff() -> list[Page]:
         Page(STAFF, "staff-admin-index", reverse("admin:index")),
         Page(STAFF, "staff-dispute-queue", reverse("admin:aftersales_dispute_changelist")),
         Page(STAFF, "staff-complaints", reverse("admin:disputes_complaint_changelist")),
+        Page(STAFF, "staff-guidance-articles", reverse("admin:guidance_article_changelist")),
     ]
     for status in Dispute.Status:
         dispute = Dispute.objects.filter(status=status).order_by("-opened_at").first()

@@ -21,12 +21,18 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def my_orders(request: HttpRequest) -> HttpResponse:
-    """已买到的宝贝: each item says whether after-sales service can be asked for, or why not."""
+    """已买到的宝贝: each item says what after-sales service can be asked for and until when,
+    or why none (the policy that checks a submission, ``policy.standing``)."""
     page = Paginator(orders_for_buyer(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     for order in page:
         for item in order.items.all():
             item.order = order  # the prefetched parent, so the policy reads its shop for free
             item.open_request = item.open_requests[0] if item.open_requests else None
-            item.standing = policy.standing(item, now=now, refunded_units=item.units_refunded)
+            item.standing = policy.standing(
+                item,
+                now=now,
+                refunded_units=item.units_refunded,
+                in_progress=item.open_request is not None,
+            )
     return render(request, "buyer/my_orders.html", {"page": page})
