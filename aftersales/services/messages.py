@@ -53,21 +53,23 @@ def post_message(
 READS = {Role.BUYER: Role.SELLER, Role.SELLER: Role.BUYER}
 
 
-@transaction.atomic
 def mark_read(
     *, request: AfterSalesRequest, actor: Actor, now: datetime | None = None
 ) -> list[int]:
     """The party has the thread in front of them (the page, or the live conversation open or
     back in focus): the other side's messages not yet read are read now, and that side's open
-    pages say so. Staff reading marks nothing. The ids marked (none when all were read)."""
+    pages say so. Staff reading marks nothing. The ids marked (none when all were read).
+
+    No lock and no transaction of its own: one query finds the unread (the page's only cost
+    once all is read), one UPDATE marks those still unread, so two pages reading at once mark
+    each message once; the receipts they announce may overlap, which shows the same."""
     role = check_role(actor, request, PARTIES)
     if role not in READS:
         return []
     now = now or timezone.now()
     unread = request.messages.filter(author_role=READS[role], read_at__isnull=True)
     ids = list(unread.values_list("pk", flat=True))
-    if ids:
-        Message.objects.filter(pk__in=ids, read_at__isnull=True).update(read_at=now)
+    if ids and Message.objects.filter(pk__in=ids, read_at__isnull=True).update(read_at=now):
         transaction.on_commit(
             lambda: send_live(
                 "read", request_id=request.pk, reader_role=role, message_ids=ids, read_at=now

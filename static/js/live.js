@@ -17,9 +17,21 @@
   if (!thread || !("WebSocket" in window)) return;
 
   var timeline = document.getElementById("timeline");
-  var status = thread.querySelector("[data-live-status]");
   var form = thread.querySelector("form[data-live-form]");
-  var errors = form && form.querySelector("[data-live-errors]");
+  // Made here, not in the page: without JavaScript there is nothing live to report.
+  var status = element("p", "live-status");
+  status.setAttribute("role", "status");
+  status.setAttribute("data-live-status", "");
+  status.hidden = true;
+  thread.querySelector("h2").insertAdjacentElement("afterend", status);
+  var errors = null;
+  if (form) {
+    errors = element("div", "errors");
+    errors.setAttribute("role", "alert");
+    errors.setAttribute("data-live-errors", "");
+    errors.hidden = true;
+    form.insertAdjacentElement("afterbegin", errors);
+  }
   var socket = null;
   var retry = 0;
   var unseen = false;
