@@ -33,6 +33,8 @@ from aftersales.services.messages import READS
 
 FORBIDDEN = 4403  # the WebSocket close code for "not yours" (an HTTP 403 in the 4000 range)
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
+# Messages missed while the socket was down, sent on reconnecting; past that, reload the page.
+MISSED_AT_MOST = 50
 
 
 def request_group(request_id: int) -> str:
@@ -139,6 +141,12 @@ class RequestThreadConsumer(AsyncJsonWebsocketConsumer):
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.send_json({"type": "unread", "count": await self._unread()})
+        # What was written since the page was drawn (or the socket dropped): the page says
+        # the last message it shows.
+        after = query.get("after", "")
+        if after.isdigit():
+            for payload in await self._messages_after(int(after)):
+                await self.send_json(payload)
         await self._mark_read()
 
     async def disconnect(self, code) -> None:
@@ -210,6 +218,19 @@ class RequestThreadConsumer(AsyncJsonWebsocketConsumer):
             except AfterSalesError as error:
                 return {"type": "refused", "errors": [str(error.message)]}
             return {"type": "sent", "id": message.pk}
+
+    @database_sync_to_async
+    def _messages_after(self, message_id: int) -> list[dict]:
+        messages = (
+            Message.objects.filter(request_id=self.request_id, pk__gt=message_id)
+            .select_related("author")
+            .prefetch_related("evidence")
+            .order_by("pk")[:MISSED_AT_MOST]
+        )
+        return [
+            message_payload(m, viewer=self.user, role=self.role, language=self.language)
+            for m in messages
+        ]
 
     @database_sync_to_async
     def _message(self, message_id: int) -> dict | None:

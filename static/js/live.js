@@ -9,14 +9,14 @@
 //   side like any message. A refused message keeps its text, with the reason above the form.
 // - The thread is "read" when the page opens, and again whenever it comes back into view with
 //   new messages from the other side.
-// - A dropped socket is opened again after 1, 2, 4 ... 30 seconds.
+// - A dropped socket is opened again after 1, 2, 4 ... 30 seconds, and is sent what it missed.
 (function () {
   "use strict";
 
   var thread = document.querySelector("[data-live]");
-  if (!thread || !("WebSocket" in window)) return;
-
   var timeline = document.getElementById("timeline");
+  if (!thread || !timeline || !("WebSocket" in window)) return;
+
   var form = thread.querySelector("form[data-live-form]");
   // Made here, not in the page: without JavaScript there is nothing live to report.
   var status = element("p", "live-status");
@@ -36,11 +36,17 @@
   var retry = 0;
   var unseen = false;
   var sent = 0;
+  var wasOpen = false; // a page that never got a socket (a proxy without WebSockets) says nothing
 
   function url() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     var lang = encodeURIComponent(document.documentElement.lang || "");
-    return scheme + location.host + thread.dataset.live + "?lang=" + lang;
+    // The last message shown: whatever came after it (while the socket was down) is sent first.
+    var last = 0;
+    timeline.querySelectorAll(".entry-message[id^=message-]").forEach(function (item) {
+      last = Math.max(last, parseInt(item.id.slice(8), 10) || 0);
+    });
+    return scheme + location.host + thread.dataset.live + "?lang=" + lang + "&after=" + last;
   }
 
   function showStatus(text) {
@@ -162,6 +168,7 @@
     socket = new WebSocket(url());
     socket.addEventListener("open", function () {
       retry = 0;
+      wasOpen = true;
       showStatus("");
       thread.classList.add("live");
     });
@@ -185,7 +192,7 @@
       setBusy(false);
       thread.classList.remove("live");
       if (event.code === 4403) return; // not this person's conversation: nothing to retry
-      showStatus(thread.dataset.offline);
+      if (wasOpen) showStatus(thread.dataset.offline);
       var wait = Math.min(30000, 1000 * Math.pow(2, retry++));
       setTimeout(connect, wait);
     });

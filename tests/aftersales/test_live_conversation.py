@@ -279,3 +279,21 @@ def test_the_full_stack_knows_the_user_by_the_session_and_checks_the_origin(
         )
 
     async_to_sync(scenario)()
+
+
+def test_a_page_that_reconnects_is_sent_what_it_missed(aftersales, buyer, seller):
+    seen = services.post_message(request=aftersales, actor=seller, body="Shown on the page")
+    services.post_message(request=aftersales, actor=seller, body="Written while away")
+
+    async def scenario():
+        communicator = WebsocketCommunicator(
+            URLRouter(websocket_urlpatterns),
+            f"/ws/requests/{aftersales.pk}/?lang=en&after={seen.pk}",
+        )
+        communicator.scope["user"] = buyer
+        await joined(communicator)
+        missed = await next_of(communicator, "message")
+        await communicator.disconnect()
+        return missed
+
+    assert async_to_sync(scenario)()["body"] == "Written while away"
