@@ -48,8 +48,8 @@ def user_group(user_id: int) -> str:
 # --- what the socket says, in the viewer's language -------------------------------------------
 
 
-def message_payload(message: Message, *, viewer, role: Role, language: str) -> dict:
-    """A message as the thread shows it to ``viewer`` (seen from ``role``'s side)."""
+def message_payload(message: Message, *, role: Role, language: str) -> dict:
+    """A message as the thread shows it on ``role``'s side of the request."""
     with translation.override(language):
         who = capfirst(message.get_author_role_display())
         if role != Role.BUYER:  # the shop and staff see which member wrote, as on their page
@@ -227,10 +227,7 @@ class RequestThreadConsumer(AsyncJsonWebsocketConsumer):
             .prefetch_related("evidence")
             .order_by("pk")[:MISSED_AT_MOST]
         )
-        return [
-            message_payload(m, viewer=self.user, role=self.role, language=self.language)
-            for m in messages
-        ]
+        return [message_payload(m, role=self.role, language=self.language) for m in messages]
 
     @database_sync_to_async
     def _message(self, message_id: int) -> dict | None:
@@ -242,7 +239,7 @@ class RequestThreadConsumer(AsyncJsonWebsocketConsumer):
         )
         if message is None:
             return None
-        return message_payload(message, viewer=self.user, role=self.role, language=self.language)
+        return message_payload(message, role=self.role, language=self.language)
 
     @database_sync_to_async
     def _say(self, what: str) -> str:
