@@ -5,7 +5,8 @@
         [--requests 50] [--messages 20] [--timeout 10]
 
 One Daphne process serves ``config.asgi`` with the production settings (``bench.settings``) on
-a free local port; the channel layer is Redis (``--redis-url``), as with several processes. The
+a free local port; the channel layer is Redis (``--redis-url``), as with several processes, or
+the process's memory (``--memory-layer``). The
 bench database gets a shop, its member and ``--requests`` requests of as many buyers, each with
 a signed-in session. Then, in rounds of growing N, connections are opened until N are held at
 once (spread over the requests, alternately the buyer's and the shop's page), every one
@@ -27,6 +28,7 @@ import asyncio
 import base64
 import json
 import os
+import socket
 import statistics
 import struct
 import subprocess
@@ -40,6 +42,7 @@ from bench.common import (  # noqa: E402
     DEFAULT_REDIS_URL,
     ROOT,
     django_environment,
+    drop_database,
     ensure_database,
     free_port,
     machine_load,
@@ -208,7 +211,11 @@ async def one_round(port, n, ids, buyers, seller_cookie, messages, timeout) -> d
             while not inbox[sock].empty():
                 inbox[sock].get_nowait()
         sent_at = time.monotonic()
-        await sender.send({"type": "message", "body": f"bench message {m}"})
+        try:
+            await sender.send({"type": "message", "body": f"bench message {m}"})
+        except OSError:  # the server dropped the sender: this message reaches nobody
+            undelivered += len(audience)
+            continue
 
         async def delivered(sock):
             while True:
@@ -252,13 +259,21 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--messages", type=int, default=20)
     parser.add_argument("--timeout", type=float, default=10.0)
+    parser.add_argument(
+        "--memory-layer",
+        action="store_true",
+        help="the in-memory channel layer (one process, as `make run`) instead of Redis",
+    )
     args = parser.parse_args()
 
+    drop_database(args.database_url)  # afresh each run: the factories' names start again
     ensure_database(args.database_url)
     setup_django(args.database_url, args.redis_url)
     ids, buyers, seller_cookie = make_people(args.requests)
 
     env = {**os.environ, **django_environment(args.database_url, args.redis_url)}
+    if args.memory_layer:
+        env["REDIS_CHANNELS_URL"] = ""  # sessions and cache stay on Redis
     port = free_port()
     log = Path(tempfile.mkstemp(prefix="bench-daphne-", suffix=".log")[1])
     with log.open("w") as out:
@@ -270,8 +285,17 @@ def main() -> None:
             stderr=subprocess.STDOUT,
         )
     try:
-        time.sleep(3)
-        print(f"Daphne pid {server.pid}, port {port}; {len(ids)} requests; {args.redis_url}")
+        deadline = time.monotonic() + 60
+        while True:  # until Daphne listens
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    sys.exit(f"Daphne did not start; see {log}")
+                time.sleep(0.2)
+        layer = "in-memory layer" if args.memory_layer else f"Redis layer {args.redis_url}"
+        print(f"Daphne pid {server.pid}, port {port}; {len(ids)} requests; {layer}")
         print(f"machine: {machine_load()} ({os.cpu_count()} cores)")
         print(f"server memory at rest: {rss_kib(server.pid) / 1024:.0f} MiB")
         print(

@@ -425,7 +425,19 @@ if REDIS_CHANNELS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_CHANNELS_URL], "prefix": "aftersales-live"},
+            "CONFIG": {
+                # A crowd of pages opening at once needs many Redis commands in flight (the
+                # joins, the sends): past redis-py's default pool of 100, they would fail.
+                "hosts": [
+                    {
+                        "address": REDIS_CHANNELS_URL,
+                        "max_connections": int(
+                            os.environ.get("REDIS_CHANNELS_MAX_CONNECTIONS", "1000")
+                        ),
+                    }
+                ],
+                "prefix": "aftersales-live",
+            },
         }
     }
 else:
