@@ -434,6 +434,10 @@ if REDIS_CHANNELS_URL:
                         "max_connections": int(
                             os.environ.get("REDIS_CHANNELS_MAX_CONNECTIONS", "1000")
                         ),
+                        # The layer's receive loop blocks in BZPOPMIN for 5 s; redis-py 8's
+                        # default read timeout is also 5 s, and a busy process lost the race
+                        # (a TimeoutError that closed a page's socket). Reads wait longer.
+                        "socket_timeout": 15,
                     }
                 ],
                 "prefix": "aftersales-live",
