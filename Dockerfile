@@ -7,4 +7,5 @@ COPY . .
 RUN SECRET_KEY=build-only DJANGO_SETTINGS_MODULE=config.settings.production \
     python manage.py collectstatic --noinput
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# One ASGI process (pages and WebSockets); run more containers to serve more (README).
+CMD ["daphne", "config.asgi:application", "--bind", "0.0.0.0", "--port", "8000"]

@@ -51,6 +51,7 @@ from .models import (
     Role,
     State,
 )
+from .signals import send_live
 
 User = get_user_model()
 
@@ -168,6 +169,13 @@ def notify(announcements: Iterable[Announcement]) -> None:
                 email_pending=bool(user.email),
             )
     Notification.objects.bulk_create(rows.values(), ignore_conflicts=True)
+    _announce_live({user_id for _event_id, user_id in rows})
+
+
+def _announce_live(user_ids: set[int]) -> None:
+    """Once the notifications are committed, the headers open for these people count again."""
+    if user_ids:
+        transaction.on_commit(lambda: send_live("notified", user_ids=sorted(user_ids)), robust=True)
 
 
 def remind(request: AfterSalesRequest) -> int:
@@ -188,6 +196,7 @@ def remind(request: AfterSalesRequest) -> int:
         for user in _parties([(request, audience)])[request.pk, audience]
     ]
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    _announce_live({row.recipient_id for row in rows})
     return len(rows)
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.models import AfterSalesRequest, Dispute, Notification, Role
 from aftersales.notifications import parties, request_url
+from aftersales.signals import send_live
 from orders.preferences import language_of
 
 from .models import EvidenceRequest
@@ -88,4 +89,7 @@ def _remind(
             body = "\n".join([*lines, "", _("Open the request: %(url)s") % {"url": link}])
         messages.append((subject, body, None, [user.email]))
     transaction.on_commit(lambda: send_mass_mail(messages), robust=True)
+    if recipients:
+        user_ids = [user.pk for user in recipients]
+        transaction.on_commit(lambda: send_live("notified", user_ids=user_ids), robust=True)
     return len(recipients)

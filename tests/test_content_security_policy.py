@@ -21,6 +21,7 @@ POLICY = {
     "style-src 'self'",
     "img-src 'self' blob:",  # the previews of chosen photos
     "media-src 'self'",
+    "connect-src 'self'",  # the live conversation's WebSocket, ws:// or wss:// of this site
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'self'",

@@ -69,7 +69,14 @@ def test_without_database_url_the_app_uses_sqlite():
 def settings_value(module: str, expression: str, **env: str) -> str:
     """``expression`` evaluated in settings ``module`` imported afresh with ``env`` (and
     none of the service variables this process has)."""
-    services = {"REDIS_URL", "REDIS_CACHE_URL", "DATABASE_URL", "MEDIA_S3_BUCKET", "CONN_MAX_AGE"}
+    services = {
+        "REDIS_URL",
+        "REDIS_CACHE_URL",
+        "REDIS_CHANNELS_URL",
+        "DATABASE_URL",
+        "MEDIA_S3_BUCKET",
+        "CONN_MAX_AGE",
+    }
     clean = {k: v for k, v in os.environ.items() if k not in services | {"SECRET_KEY", "DEBUG"}}
     result = subprocess.run(
         [sys.executable, "-c", f"from config.settings import {module} as s; print({expression})"],
@@ -156,3 +163,22 @@ def test_production_keeps_database_connections_with_a_health_check():
 
 def test_development_opens_a_connection_per_request():
     assert settings_value("local", "s.DATABASES['default']['CONN_MAX_AGE']") == "0"
+
+
+def test_the_live_conversation_shares_redis_when_there_is_one_and_memory_otherwise():
+    layer = "s.CHANNEL_LAYERS['default']"
+    assert settings_value("local", f"{layer}['BACKEND']") == (
+        "channels.layers.InMemoryChannelLayer"
+    )
+    env = {"REDIS_URL": "redis://127.0.0.1:6379/3"}
+    assert settings_value("local", f"{layer}['BACKEND']", **env) == (
+        "channels_redis.core.RedisChannelLayer"
+    )
+    host = f"{layer}['CONFIG']['hosts'][0]"
+    assert settings_value("local", f"{host}['address']", **env) == "redis://127.0.0.1:6379/3"
+    # reads wait longer than the layer's 5 s blocking pop
+    assert settings_value("local", f"{host}['socket_timeout']", **env) == "15"
+    env["REDIS_CHANNELS_URL"] = "redis://127.0.0.1:6379/6"
+    assert settings_value("local", f"{host}['address']", **env) == "redis://127.0.0.1:6379/6"
+    # the ASGI application serves both
+    assert settings_value("local", "s.ASGI_APPLICATION") == "config.asgi.application"

@@ -122,6 +122,9 @@ class Message(models.Model):
     author_role = models.CharField(_("by"), max_length=10, choices=Role.choices)
     body = models.TextField(_("message"), max_length=2000)
     created_at = models.DateTimeField(_("time"), default=timezone.now, editable=False)
+    # When the other party (the shop for a buyer's message, the buyer for the shop's) first
+    # had it in front of them: the read receipt (已读). Staff messages get none.
+    read_at = models.DateTimeField(_("read"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("message")

@@ -16,7 +16,7 @@ from .core import Change, record_activity, write_together
 from .delivery import confirm_delivery, delivery_confirmation, ship_repaired, ship_replacement
 from .fast_refunds import escalate_undelivered, undelivered_escalation
 from .filing import resubmit_request, submit_request, withdraw_request
-from .messages import post_message
+from .messages import mark_read, post_message
 from .platform import escalate_overdue, escalate_to_platform, overdue_escalation, rule_dispute
 from .returns import (
     confirm_return_received,
@@ -57,6 +57,7 @@ __all__ = [
     "inspection_pass",
     "overdue_escalation",
     "pass_inspection",
+    "mark_read",
     "post_message",
     "propose_solution",
     "quote_repair_fee",

@@ -39,6 +39,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # Daphne first: its runserver serves the ASGI application (pages and WebSockets) in
+    # development, as `daphne config.asgi:application` does in production.
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -59,6 +62,8 @@ INSTALLED_APPS = [
     "reviews",
     "webhooks",
     "guidance",
+    "portals",
+    "channels",
     "demo",
 ]
 
@@ -96,6 +101,7 @@ TEMPLATES = [
 ]
 
 WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
 
 DATABASES = {
     "default": dj_database_url.config(
@@ -160,6 +166,8 @@ CONTENT_SECURITY_POLICY = {
         "style-src": [SELF],
         "img-src": [SELF, "blob:"],
         "media-src": [SELF],
+        # The live conversation's WebSocket (ws:// or wss:// of this site: CSP 3's 'self').
+        "connect-src": [SELF],
         "object-src": [NONE],
         "base-uri": [NONE],
         "form-action": [SELF],
@@ -407,6 +415,38 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-trust-levels": {"task": "aftersales.tasks.refresh_trust_levels", "schedule": 3600.0},
     "parcel-traces": {"task": "aftersales.parcel_watch.pull_parcel_traces", "schedule": 60.0},
 }
+
+# The live conversation (portals/live.py): with Redis, every web process on every machine
+# shares one channel layer, so a message written on one reaches the pages open on the others
+# (a database of its own: REDIS_CHANNELS_URL, else REDIS_URL's). Without Redis, the memory of
+# the one process, so `make run` needs no server (the worker's notifications then reach the
+# pages on their next load, not live).
+REDIS_CHANNELS_URL = os.environ.get("REDIS_CHANNELS_URL", REDIS_URL)
+if REDIS_CHANNELS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                # A crowd of pages opening at once needs many Redis commands in flight (the
+                # joins, the sends): past redis-py's default pool of 100, they would fail.
+                "hosts": [
+                    {
+                        "address": REDIS_CHANNELS_URL,
+                        "max_connections": int(
+                            os.environ.get("REDIS_CHANNELS_MAX_CONNECTIONS", "1000")
+                        ),
+                        # The layer's receive loop blocks in BZPOPMIN for 5 s; redis-py 8's
+                        # default read timeout is also 5 s, and a busy process lost the race
+                        # (a TimeoutError that closed a page's socket). Reads wait longer.
+                        "socket_timeout": 15,
+                    }
+                ],
+                "prefix": "aftersales-live",
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # Sessions and the cache. With Redis every web process on every machine shares them, so any
 # machine can serve any request. Sessions are "cached_db": read from Redis (no query per

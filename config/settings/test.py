@@ -29,3 +29,6 @@ WEBHOOKS = {**WEBHOOKS, "ALLOW_HTTP_LOOPBACK": True}  # noqa: F405
 # rate is high enough that only the throttling test, which lowers it, meets the limit.
 API_SYNC_SETTLE = timedelta(0)
 API_RATE = "100000/minute"
+# The live conversation's channel layer in this process's memory, whatever REDIS_URL says; the
+# live-server browser test runs its server with the same.
+CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

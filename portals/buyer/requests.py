@@ -102,6 +102,7 @@ def _detail_context(request: HttpRequest, aftersales: AfterSalesRequest, **forms
 @login_required
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     aftersales = _own_request(request, pk)
+    services.mark_read(request=aftersales, actor=request.user)  # the shop's messages: 已读
     return render(request, "buyer/request_detail.html", _detail_context(request, aftersales))
 
 

@@ -123,7 +123,9 @@ def _detail(
 
 @seller_required
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail(request, _shop_request(request, pk))
+    aftersales = _shop_request(request, pk)
+    services.mark_read(request=aftersales, actor=request.user)  # the buyer's messages: 已读
+    return _detail(request, aftersales)
 
 
 @seller_required

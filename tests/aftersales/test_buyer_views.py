@@ -1137,11 +1137,12 @@ MY_ORDERS_QUERIES = 8  # + count, orders, items, open requests
 REQUEST_LIST_QUERIES = 6  # + count, requests
 # + the request (with its item, order and shop), its evidence, events, messages, proposals and
 # shipments; the dispute only if the request was escalated, the complaint and the review only
-# once it has ended
-REQUEST_PAGE_QUERIES = 10
+# once it has ended; and the shop's messages not yet read (the read receipts: one more query to
+# mark them when there are some)
+REQUEST_PAGE_QUERIES = 11
 # + the dispute and its open questions, or + the complaint and the review (whose photos are one
 # more query once the buyer has rated the service)
-ENDED_OR_DISPUTED_PAGE_QUERIES = 12
+ENDED_OR_DISPUTED_PAGE_QUERIES = 13
 # + the ledger rows, once money has moved (where it went and when: issue 13)
 MONEY_QUERIES = 1
 

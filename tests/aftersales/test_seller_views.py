@@ -1579,8 +1579,10 @@ CACHED_DASHBOARD_QUERIES = 7
 # timeline (evidence, events, messages, proposals, shipments), the buyer's history, the header's
 # unread count; for a new request the approve form's return addresses (the default for its
 # initial value, and the choices, which Django's select widget reads twice). The dispute is
-# read only for a request that was escalated, the review only once the request has ended.
-REQUEST_PAGE_QUERIES = 14
+# read only for a request that was escalated, the review only once the request has ended. The
+# read receipts: whether the member is the shop's (the service's own check) and the buyer's
+# messages not yet read (one more query to mark them when there are some).
+REQUEST_PAGE_QUERIES = 16
 
 
 def test_dashboard_query_count_does_not_grow_with_the_queue(
