@@ -39,5 +39,7 @@ urlpatterns = [
     # The seller API and the order system's import (README "Integrate your ERP").
     path("api/v1/", include("portals.api.urls")),
     path("notifications/", include("portals.notifications.urls")),
+    # Customer service and call backs (README "Customer service and call backs").
+    path("help/", include("portals.support.urls")),
     path("", include("portals.buyer.urls")),
 ]
