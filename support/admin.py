@@ -292,6 +292,18 @@ class CallbackAdmin(StaffQueueAdmin):
         back = HttpResponseRedirect(reverse("admin:support_callback_change", args=[pk]))
         if request.method != "POST":
             return back
+        if not is_arbitrator(request.user):
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Not for your role"),
+                "reason": _(
+                    "Arbitrators record the outcome: it goes on the request's history as the "
+                    "platform's."
+                ),
+                "back": back.url,
+                "back_title": _("Call back #%(id)s") % {"id": pk},
+            }
+            return TemplateResponse(request, "admin/refused.html", context, status=403)
         form = OutcomeForm(request.POST)
         if form.is_valid():
             try:
@@ -302,6 +314,9 @@ class CallbackAdmin(StaffQueueAdmin):
                     note=form.cleaned_data["note"],
                 )
             except AfterSalesError as error:
+                if error.moved_on:
+                    messages.error(request, error.message)
+                    return back
                 form.add_error(None, error.message)
             else:
                 messages.success(request, _("The outcome is on the request's history."))
