@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F, ProtectedError, QuerySet
+from django.db.models import F, ProtectedError, Q, QuerySet
 from django.utils import timezone
 
 from aftersales.history import history_rewrite_allowed
@@ -34,8 +34,9 @@ from aftersales.models import (
 )
 from disputes.models import Complaint
 from orders.models import Order, OrderItem, Shop
+from support.models import Callback, Conversation
 
-from . import faster
+from . import customer_service, faster
 from .catalogue import BUYERS, DEMO_USERNAMES, MAIN_BUYER, SHOP_NAMES
 from .marketplace import Marketplace
 from .ratings import rate_finished_requests
@@ -78,6 +79,7 @@ def load(*, now: datetime | None = None) -> list[str]:
             faster.switch_on_rules(marketplace.shops[0], owner=marketplace.sellers[0])
             faster.past_purchases(marketplace.users[MAIN_BUYER], marketplace.shops, now=now)
             faster.standings([marketplace.users[username] for username, *_ in BUYERS], now=now)
+            customer_service.add(marketplace, now=now)
     except BaseException:
         # The rows roll back with the transaction; the evidence files already written would not.
         _discard_evidence_files(player.request_ids)
@@ -109,6 +111,12 @@ def delete() -> dict[str, int]:
         if name
     ]
     children_first = (
+        # Customer service: conversations (and their messages) refer to complaints, disputes
+        # and requests; call backs to requests.
+        Conversation.objects.filter(
+            Q(request__in=requests) | Q(asker__username__in=DEMO_USERNAMES)
+        ),
+        Callback.objects.filter(request__in=requests),
         Complaint.objects.filter(shop__in=shops),
         Ruling.objects.filter(dispute__request__in=requests),
         Dispute.objects.filter(request__in=requests),  # and the staff's evidence requests
