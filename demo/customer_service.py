@@ -6,6 +6,7 @@ about a request; the main buyer asked for a call back on an open request. All th
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from aftersales.actors import SUPPORT_GROUP
 from aftersales.models import OPEN_STATES, AfterSalesRequest
@@ -40,6 +41,9 @@ def add(marketplace, *, now: datetime) -> None:
     services.rate(
         conversation=answered, actor=buyer, score=5, comment="回复很快", now=now - timedelta(days=2)
     )
+    # Tomorrow 14:00–16:00, China time: in business hours.
+    afternoon = timezone.localtime(now).replace(hour=14, minute=0, second=0, microsecond=0)
+    afternoon += timedelta(days=1)
     if (about := mine.first()) is not None:
         services.open_conversation(
             asker=buyer,
@@ -51,8 +55,8 @@ def add(marketplace, *, now: datetime) -> None:
             request=about,
             actor=buyer,
             phone="+8613800138000",
-            window_start=now + timedelta(days=1, hours=1),
-            window_end=now + timedelta(days=1, hours=3),
+            window_start=afternoon,
+            window_end=afternoon + timedelta(hours=2),
             note="下午方便接听。",
             now=now,  # the request's latest event: its history stays in order
         )

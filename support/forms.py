@@ -152,7 +152,7 @@ class ReplyForm(forms.Form):
 
 class HandoverForm(forms.Form):
     kind = forms.ChoiceField(label=_("Hand over"), choices=Conversation.Handover.choices)
-    reason = forms.CharField(label=_("Reason"), max_length=30)
+    reason = forms.CharField(label=_("Reason given"), max_length=30)
     statement = forms.CharField(
         label=_("Statement for the arbitrator (in the buyer's words)"),
         max_length=4000,
@@ -161,7 +161,7 @@ class HandoverForm(forms.Form):
 
     def __init__(self, *args, reasons=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["reason"] = forms.ChoiceField(label=_("Reason"), choices=reasons)
+        self.fields["reason"] = forms.ChoiceField(label=_("Reason given"), choices=reasons)
 
 
 class OutcomeForm(forms.Form):

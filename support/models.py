@@ -18,7 +18,7 @@ from aftersales.models import AfterSalesRequest, Dispute, Role
 class Conversation(models.Model):
     class Status(models.TextChoices):
         WAITING = "waiting", _("waiting for support")
-        ANSWERED = "answered", _("answered")
+        ANSWERED = "answered", _("answered by customer service")
         CLOSED = "closed", _("closed")
 
     class Handover(models.TextChoices):
@@ -27,7 +27,7 @@ class Conversation(models.Model):
 
     asker = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("asked by"),
+        verbose_name=_("person asking"),
         on_delete=models.PROTECT,
         related_name="support_conversations",
     )
@@ -131,7 +131,7 @@ class QuickReply(models.Model):
     """常用回复: an answer to a common question, in both languages, for support staff to send
     with one choice (edited in the admin)."""
 
-    title = models.CharField(_("title"), max_length=80)
+    title = models.CharField(_("quick reply title"), max_length=80)
     text_zh = models.TextField(_("text (Chinese)"), max_length=2000)
     text_en = models.TextField(_("text (English)"), max_length=2000)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
@@ -164,7 +164,7 @@ class Callback(models.Model):
     )
     asker = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("asked by"),
+        verbose_name=_("person asking"),
         on_delete=models.PROTECT,
         related_name="+",
     )
@@ -178,8 +178,8 @@ class Callback(models.Model):
     window_start = models.DateTimeField(_("call from"))
     window_end = models.DateTimeField(_("call by"))
     note = models.TextField(_("note"), max_length=1000, blank=True)
-    created_at = models.DateTimeField(_("asked"), default=timezone.now)
-    outcome = models.CharField(_("outcome"), max_length=15, choices=Outcome.choices, blank=True)
+    created_at = models.DateTimeField(_("call back asked at"), default=timezone.now)
+    outcome = models.CharField(_("call outcome"), max_length=15, choices=Outcome.choices, blank=True)
     outcome_note = models.TextField(_("outcome note"), max_length=2000, blank=True)
     handled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
