@@ -179,7 +179,9 @@ class Callback(models.Model):
     window_end = models.DateTimeField(_("call by"))
     note = models.TextField(_("note"), max_length=1000, blank=True)
     created_at = models.DateTimeField(_("call back asked at"), default=timezone.now)
-    outcome = models.CharField(_("call outcome"), max_length=15, choices=Outcome.choices, blank=True)
+    outcome = models.CharField(
+        _("call outcome"), max_length=15, choices=Outcome.choices, blank=True
+    )
     outcome_note = models.TextField(_("outcome note"), max_length=2000, blank=True)
     handled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
