@@ -230,7 +230,7 @@ class ConversationAdmin(StaffQueueAdmin):
 
 @admin.register(Callback)
 class CallbackAdmin(StaffQueueAdmin):
-    list_display = ["window", "phone", "asker_role", "about", "outcome", "handled_by"]
+    list_display = ["window", "number", "asker_role", "about", "outcome", "handled_by"]
     list_filter = ["outcome", "asker_role"]
     search_fields = ["=request__id", "phone"]
     list_select_related = ["request", "handled_by"]
@@ -262,6 +262,10 @@ class CallbackAdmin(StaffQueueAdmin):
         if not callback.outcome and callback.window_end < timezone.now():
             return format_html('<strong class="overdue">{} · {}</strong>', text, _("missed"))
         return text
+
+    @admin.display(description=_("phone number"))
+    def number(self, callback: Callback) -> str:
+        return callback.phone_display
 
     @admin.display(description=_("after-sales request"))
     def about(self, callback: Callback) -> str:

@@ -6,6 +6,7 @@ optionally about one request; a call back is asked on a request, and its number 
 only: the request's history says that a call back was asked and how it went, never the number.
 """
 
+import phonenumbers
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -208,3 +209,9 @@ class Callback(models.Model):
 
     def __str__(self) -> str:
         return _("Call back #%(id)s") % {"id": self.pk}
+
+    @property
+    def phone_display(self) -> str:
+        """+86 138 0013 8000: for staff to dial."""
+        number = phonenumbers.parse(self.phone)
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
