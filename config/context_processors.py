@@ -1,7 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
 from orders.selectors import shops_for_member
-from support.selectors import unread_answers
 
 
 def roles(request) -> dict:
@@ -22,9 +21,5 @@ def roles(request) -> dict:
                 if user.is_authenticated
                 else 0
             )
-        ),
-        # Customer service's answers not yet read (the footer's link).
-        "unread_answers": SimpleLazyObject(
-            lambda: unread_answers(user) if user.is_authenticated else 0
         ),
     }

@@ -71,12 +71,6 @@ class ConversationAdmin(StaffQueueAdmin):
     ]
     change_form_template = "admin/support/conversation/change_form.html"
 
-    def has_view_permission(self, request, obj=None) -> bool:
-        return services.is_support(request.user) or services.is_arbitrator_only(request.user)
-
-    def has_module_permission(self, request) -> bool:
-        return self.has_view_permission(request)
-
     def get_queryset(self, request):
         return selectors.conversations_for_staff(request.user)
 

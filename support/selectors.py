@@ -42,10 +42,6 @@ def open_requests_of(user) -> QuerySet[AfterSalesRequest]:
     ).distinct()
 
 
-def unread_answers(user) -> int:
-    return Conversation.objects.filter(asker=user, unread_by_asker=True).count()
-
-
 def callbacks_of(user, request: AfterSalesRequest) -> QuerySet[Callback]:
     """The asker's own call backs on the request (their number, shown back to them only)."""
     return Callback.objects.filter(request=request, asker=user)

@@ -1,7 +1,8 @@
-"""The support group reads customer service and call backs in the admin and keeps the quick
-replies (what they may do on a conversation is checked by ``support.services``, like the
-arbitrators' decisions); arbitrators read the conversations handed to them and the call backs;
-a few quick replies in both languages to start with."""
+"""The staff groups may open customer service in the admin, read only like everything else
+they are given (what they may do is checked by ``support.services`` by group membership, as
+the arbitrators' decisions are; which conversations each sees, by ``support.selectors``);
+a few quick replies in both languages to start with (edited by superusers, or by whoever is
+given the quick replies' model permissions)."""
 
 from django.db import migrations
 
@@ -41,15 +42,7 @@ def forward(apps, schema_editor):
         app_config.models_module = None
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    codenames = [
-        "view_conversation",
-        "view_message",
-        "view_callback",
-        "view_quickreply",
-        "add_quickreply",
-        "change_quickreply",
-        "delete_quickreply",
-    ]
+    codenames = ["view_conversation", "view_message", "view_callback", "view_quickreply"]
     perms = Permission.objects.filter(content_type__app_label="support", codename__in=codenames)
     support, _ = Group.objects.get_or_create(name="support")
     support.permissions.add(*perms)
