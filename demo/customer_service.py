@@ -5,10 +5,10 @@ about a request; the main buyer asked for a call back on an open request. All th
 
 from datetime import datetime, timedelta
 
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
-from aftersales.actors import SUPPORT_GROUP
+from aftersales.actors import ARBITRATORS_GROUP, SUPPORT_GROUP
 from aftersales.models import OPEN_STATES, AfterSalesRequest
 from support import services
 
@@ -17,7 +17,21 @@ from .catalogue import MAIN_BUYER, STAFF
 
 def add(marketplace, *, now: datetime) -> None:
     staff = marketplace.users[STAFF[0]]
-    staff.groups.add(Group.objects.get_or_create(name=SUPPORT_GROUP)[0])
+    # What the data migrations give the groups (again, if the database was emptied since:
+    # transactional tests).
+    view = Permission.objects.filter(codename__startswith="view_")
+    support, _ = Group.objects.get_or_create(name=SUPPORT_GROUP)
+    support.permissions.add(
+        *view.filter(content_type__app_label__in=["orders", "aftersales", "disputes", "support"])
+    )
+    arbitrators, _ = Group.objects.get_or_create(name=ARBITRATORS_GROUP)
+    arbitrators.permissions.add(
+        *view.filter(
+            content_type__app_label="support",
+            codename__in=["view_conversation", "view_message", "view_callback"],
+        )
+    )
+    staff.groups.add(support)
     buyer = marketplace.users[MAIN_BUYER]
     seller = marketplace.sellers[0]
     # An open request of the main buyer in the first shop (whose owner is the demo's seller).

@@ -113,9 +113,6 @@ class ConversationAdmin(StaffQueueAdmin):
 
     def _context(self, request, pk, **forms) -> dict:
         conversation = get_object_or_404(self.get_queryset(request), pk=pk)
-        reasons = services.handover_reasons(
-            request.POST.get("kind") or Conversation.Handover.DISPUTE
-        )
         return {
             "conversation": conversation,
             "thread": conversation.messages.select_related("author"),
@@ -138,7 +135,6 @@ class ConversationAdmin(StaffQueueAdmin):
                 prefix="complaint",
             ),
             "quick_replies": QuickReply.objects.all(),
-            "reasons": reasons,
         }
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

@@ -131,6 +131,13 @@ def answer(*, conversation: Conversation, actor: Actor, body: str, now: datetime
     return _post(conversation, author=actor, body=body, from_support=True, now=now)
 
 
+def mark_read(*, conversation: Conversation, actor: Actor) -> None:
+    """The asker has seen the latest answer (their page was shown)."""
+    if conversation.asker_id == getattr(actor, "pk", None) and conversation.unread_by_asker:
+        Conversation.objects.filter(pk=conversation.pk).update(unread_by_asker=False)
+        conversation.unread_by_asker = False
+
+
 @transaction.atomic
 def close(*, conversation: Conversation, actor: Actor, now: datetime | None = None):
     """Support staff or the asker close the conversation; the asker may then rate it."""

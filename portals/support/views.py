@@ -67,9 +67,8 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Sent."))
                 return redirect("support:conversation", pk)
-    elif conversation.unread_by_asker:
-        conversation.unread_by_asker = False
-        conversation.save(update_fields=["unread_by_asker"])
+    else:
+        services.mark_read(conversation=conversation, actor=request.user)
     context = {
         "conversation": conversation,
         "thread": conversation.messages.select_related("author"),
