@@ -41,5 +41,7 @@ urlpatterns = [
     path("notifications/", include("portals.notifications.urls")),
     # 售后指导: the guide, its search and the deadline table, for everyone.
     path("help/", include("portals.help.urls")),
+    # Customer service and call backs (README "Customer service and call backs").
+    path("help/", include("portals.support.urls")),
     path("", include("portals.buyer.urls")),
 ]

@@ -329,7 +329,12 @@ DEMO_USERNAMES = (
 LOGINS = (
     ("buyer", "a buyer with orders and requests in several shops", ""),
     ("seller", f"owner of {SHOPS[0].name}: its after-sales queue", "seller/"),
-    ("staff", "platform arbitrator (group “arbitrators”): disputes", "admin/"),
+    (
+        "staff",
+        "platform arbitrator and customer service (groups “arbitrators”, “support”): disputes, "
+        "customer service, call backs",
+        "admin/",
+    ),
     ("admin", "superuser", "admin/"),
 )
 

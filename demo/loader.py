@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F, ProtectedError, QuerySet
+from django.db.models import F, ProtectedError, Q, QuerySet
 from django.utils import timezone
 
 from aftersales.history import history_rewrite_allowed
@@ -36,8 +36,9 @@ from disputes.models import Complaint
 from guidance.articles import seed_articles
 from guidance.models import Article
 from orders.models import Order, OrderItem, Shop
+from support.models import Callback, Conversation
 
-from . import faster
+from . import customer_service, faster
 from .catalogue import BUYERS, DEMO_USERNAMES, MAIN_BUYER, SHOP_NAMES
 from .marketplace import Marketplace
 from .ratings import rate_finished_requests
@@ -80,6 +81,7 @@ def load(*, now: datetime | None = None) -> list[str]:
             faster.switch_on_rules(marketplace.shops[0], owner=marketplace.sellers[0])
             faster.past_purchases(marketplace.users[MAIN_BUYER], marketplace.shops, now=now)
             faster.standings([marketplace.users[username] for username, *_ in BUYERS], now=now)
+            customer_service.add(marketplace, now=now)
         # The guide's articles come with the migrations; a database emptied since gets them back.
         seed_articles(Article)
     except BaseException:
@@ -113,6 +115,12 @@ def delete() -> dict[str, int]:
         if name
     ]
     children_first = (
+        # Customer service: conversations (and their messages) refer to complaints, disputes
+        # and requests; call backs to requests.
+        Conversation.objects.filter(
+            Q(request__in=requests) | Q(asker__username__in=DEMO_USERNAMES)
+        ),
+        Callback.objects.filter(request__in=requests),
         Complaint.objects.filter(shop__in=shops),
         Ruling.objects.filter(dispute__request__in=requests),
         Dispute.objects.filter(request__in=requests),  # and the staff's evidence requests

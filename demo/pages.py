@@ -22,6 +22,7 @@ from disputes.services import may_complain
 from guidance.models import Article
 from orders.models import OrderItem
 from reviews.services import can_review
+from support.models import Callback, Conversation
 
 from .catalogue import MAIN_BUYER, SHOPS
 
@@ -36,7 +37,7 @@ class Page:
 
 
 def pages() -> list[Page]:
-    return [*_anonymous(), *_buyer(), *_seller(), *_staff()]
+    return [*_anonymous(), *_buyer(), *_seller(), *_staff(), *_customer_service()]
 
 
 def _anonymous() -> list[Page]:
@@ -160,4 +161,42 @@ def _staff() -> list[Page]:
     if complaint is not None:
         path = reverse("admin:disputes_complaint_change", args=[complaint.pk])
         found.append(Page(STAFF, "staff-complaint", path))
+    return found
+
+
+def _customer_service() -> list[Page]:
+    """Customer service for the asker (buyer and seller) and the staff's queues; a call back."""
+    found = [
+        Page(MAIN_BUYER, "buyer-contact-list", reverse("support:conversation_list")),
+        Page(MAIN_BUYER, "buyer-contact-new", reverse("support:conversation_new")),
+        Page(STAFF, "staff-contact-queue", reverse("admin:support_conversation_changelist")),
+        Page(STAFF, "staff-callback-queue", reverse("admin:support_callback_changelist")),
+    ]
+    for conversation in Conversation.objects.select_related("asker").order_by("pk"):
+        login = conversation.asker.get_username()
+        if login not in (MAIN_BUYER, SELLER):
+            continue
+        name = f"{'buyer' if login == MAIN_BUYER else 'seller'}-contact-{conversation.status}"
+        found.append(Page(login, name, reverse("support:conversation", args=[conversation.pk])))
+        path = reverse("admin:support_conversation_change", args=[conversation.pk])
+        found.append(Page(STAFF, f"staff-{name}", path))
+    callback = Callback.objects.order_by("pk").first()
+    if callback is not None:
+        found += [
+            Page(
+                MAIN_BUYER,
+                "buyer-callback-new",
+                reverse("support:callback_new", args=[callback.request_id]),
+            ),
+            Page(
+                SELLER,
+                "seller-request-with-callback",
+                reverse("seller:request_detail", args=[callback.request_id]),
+            ),
+            Page(
+                STAFF,
+                "staff-callback",
+                reverse("admin:support_callback_change", args=[callback.pk]),
+            ),
+        ]
     return found

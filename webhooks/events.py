@@ -121,6 +121,11 @@ NOT_ANNOUNCED = frozenset(
         Action.COMPLAIN,
         Action.INVESTIGATE_COMPLAINT,
         Action.RESOLVE_COMPLAINT,
+        # Call backs: between the platform and the person who asked (never their number).
+        Action.CALLBACK_REQUESTED,
+        Action.CALLBACK_REACHED,
+        Action.CALLBACK_NO_ANSWER,
+        Action.CALLBACK_WRONG_NUMBER,
     }
 )
 

@@ -188,6 +188,11 @@ class Action(models.TextChoices):
     COMPLAIN = "complain", _("filed a complaint about the shop")
     INVESTIGATE_COMPLAINT = "investigate_complaint", _("started investigating the complaint")
     RESOLVE_COMPLAINT = "resolve_complaint", _("resolved the complaint")
+    # Phone call backs (``support``): the number itself is never on the timeline.
+    CALLBACK_REQUESTED = "callback_requested", _("asked the platform for a call back")
+    CALLBACK_REACHED = "callback_reached", _("called back and spoke with them")
+    CALLBACK_NO_ANSWER = "callback_no_answer", _("called back: nobody answered")
+    CALLBACK_WRONG_NUMBER = "callback_wrong_number", _("called back: the number was wrong")
     # What the system notes when a dispute's deadline passes (``disputes.deadlines``).
     SELLER_MISSED_ANSWER = (
         "seller_missed_answer",

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "guidance",
     "portals",
     "channels",
+    "support",
     "demo",
 ]
 
