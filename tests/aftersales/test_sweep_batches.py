@@ -117,7 +117,8 @@ def test_notifications_and_payouts_go_out_once_per_batch(
         result = sweep(now=timezone.now())
 
     assert result.applied == 6
-    assert len(callbacks) == 2  # one announcement task, one payout task
+    # one announcement task, one payout task, one word to the open pages of everyone notified
+    assert len(callbacks) == 3
     assert set(LedgerEntry.objects.values_list("status", flat=True)) == {LedgerEntry.Status.PAID}
     assert Notification.objects.filter(request__in=requests, audience=Role.BUYER).count() == 6
 
