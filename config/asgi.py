@@ -1,5 +1,6 @@
-"""The ASGI entry point: pages (HTTP, Django as under WSGI) and the live conversation
-(WebSockets, Django Channels) from one process. Served by Daphne (``bin/serve``, Docker).
+"""The ASGI entry point: pages (HTTP, Django as under WSGI) and the live conversations
+(WebSockets, Django Channels: a request's thread, a customer-service conversation) from one
+process. Served by Daphne (``bin/serve``, Docker).
 
 A WebSocket is accepted only from a page of this site (its Origin among ``ALLOWED_HOSTS``) and
 knows its user from the session cookie, as a page does.
@@ -19,10 +20,11 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import path  # noqa: E402
 
-from portals.live import RequestThreadConsumer  # noqa: E402
+from portals.live import RequestThreadConsumer, SupportThreadConsumer  # noqa: E402
 
 websocket_urlpatterns = [
     path("ws/requests/<int:pk>/", RequestThreadConsumer.as_asgi(), name="live_request"),
+    path("ws/support/<int:pk>/", SupportThreadConsumer.as_asgi(), name="live_support"),
 ]
 
 application = ProtocolTypeRouter(

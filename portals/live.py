@@ -9,6 +9,12 @@ buyer, the shop's members, arbitrators to read only; anyone else is closed with 
 what is shown is said by the core's ``live`` hook (:func:`broadcast`), sent once what it
 announces has committed, whoever wrote it (the socket, a form, the API, the sweep).
 
+Customer service (``ws/support/<id>/``, :class:`SupportThreadConsumer`) is the same machinery
+for a conversation with the platform: who may join is the support app's own rule
+(``support.selectors.conversation_seen_by``), a message sent over the socket goes through the
+page's form and the support service, and ``support.services.message_posted`` tells the group
+``support-<id>`` once the message has committed, whichever page wrote it.
+
 Groups: ``request-<id>`` (everyone with that request's page open) and ``user-<id>`` (every
 page of one person, for the unread count). With ``REDIS_URL`` the channel layer is Redis and
 any web process reaches every open page; without it, the memory of the one process.
@@ -30,6 +36,11 @@ from aftersales.errors import AfterSalesError
 from aftersales.forms import MessageForm
 from aftersales.models import AfterSalesRequest, Message, Role
 from aftersales.services.messages import READS
+from support import selectors as support_selectors
+from support import services as support_services
+from support.forms import MessageForm as SupportMessageForm
+from support.forms import ReplyForm
+from support.models import Message as SupportMessage
 
 FORBIDDEN = 4403  # the WebSocket close code for "not yours" (an HTTP 403 in the 4000 range)
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
@@ -43,6 +54,24 @@ def request_group(request_id: int) -> str:
 
 def user_group(user_id: int) -> str:
     return f"user-{user_id}"
+
+
+def support_group(conversation_id: int) -> str:
+    return f"support-{conversation_id}"
+
+
+def language_in(scope) -> str:
+    """The page's language, as it says in ``?lang=`` (else the site's)."""
+    language = query_of(scope).get("lang", "")
+    return language if language in LANGUAGES else settings.LANGUAGE_CODE
+
+
+def query_of(scope) -> dict[str, str]:
+    return dict(
+        pair.split("=", 1)
+        for pair in scope.get("query_string", b"").decode().split("&")
+        if "=" in pair
+    )
 
 
 # --- what the socket says, in the viewer's language -------------------------------------------
@@ -83,6 +112,20 @@ def receipt_text(read_at) -> str:
     return _("Read") if read_at else _("Unread")
 
 
+def support_payload(message: SupportMessage, *, language: str) -> dict:
+    """A customer-service message as ``support/_thread.html`` shows it (to either side)."""
+    with translation.override(language):
+        return {
+            "type": "message",
+            "id": message.pk,
+            "from_support": message.from_support,
+            "who": _("Customer service") if message.from_support else message.author.get_username(),
+            "at": message.created_at.isoformat(),
+            "at_text": timezone.localtime(message.created_at).strftime("%Y-%m-%d %H:%M"),
+            "body": message.body,
+        }
+
+
 def unread_count(user) -> int:
     return user.notifications.filter(read_at__isnull=True).count()
 
@@ -116,6 +159,17 @@ def broadcast(sender=None, *, what: str, **details) -> None:
             send(user_group(user_id), {"type": "user.notified"})
 
 
+def broadcast_support(sender=None, *, message: SupportMessage, **kwargs) -> None:
+    """``support.services.message_posted``: tell the conversation's open pages (by id)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    async_to_sync(layer.group_send)(
+        support_group(message.conversation_id),
+        {"type": "support.message", "message_id": message.pk},
+    )
+
+
 # --- the consumer ------------------------------------------------------------------------------
 
 
@@ -126,13 +180,8 @@ class RequestThreadConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         self.user = self.scope["user"]
         self.request_id = self.scope["url_route"]["kwargs"]["pk"]
-        query = dict(
-            pair.split("=", 1)
-            for pair in self.scope.get("query_string", b"").decode().split("&")
-            if "=" in pair
-        )
-        language = query.get("lang", "")
-        self.language = language if language in LANGUAGES else settings.LANGUAGE_CODE
+        query = query_of(self.scope)
+        self.language = language_in(self.scope)
         self.role = await self._role()
         if self.role is None:
             await self.close(code=FORBIDDEN)
@@ -246,4 +295,116 @@ class RequestThreadConsumer(AsyncJsonWebsocketConsumer):
         with translation.override(self.language):
             if what == "read":
                 return receipt_text(True)
+            return _("The page could not understand that; reload it.")
+
+
+class SupportThreadConsumer(AsyncJsonWebsocketConsumer):
+    """``ws/support/<id>/``: one open customer-service conversation, the asker's page or the
+    staff's page in the admin. Who joins and who writes is the support app's rule."""
+
+    async def connect(self) -> None:
+        await self.accept()
+        self.user = self.scope["user"]
+        self.conversation_id = self.scope["url_route"]["kwargs"]["pk"]
+        self.language = language_in(self.scope)
+        self.side = await self._side()
+        if self.side is None:
+            await self.close(code=FORBIDDEN)
+            return
+        self.groups_joined = [support_group(self.conversation_id)]
+        await self.channel_layer.group_add(self.groups_joined[0], self.channel_name)
+        after = query_of(self.scope).get("after", "")
+        if after.isdigit():
+            for payload in await self._messages_after(int(after)):
+                await self.send_json(payload)
+
+    async def disconnect(self, code) -> None:
+        for group in getattr(self, "groups_joined", ()):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive_json(self, content, **kwargs) -> None:
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "read":
+            await self._mark_read()
+        elif kind == "message":
+            answer = await self._post(
+                str(content.get("body", "")), str(content.get("quick_reply", "") or "")
+            )
+            answer["ref"] = str(content.get("ref", ""))[:40]
+            await self.send_json(answer)
+        else:
+            await self.send_json({"type": "error", "message": await self._say()})
+
+    async def support_message(self, event) -> None:
+        payload = await self._message(event["message_id"])
+        if payload is not None:
+            await self.send_json(payload)
+
+    @database_sync_to_async
+    def _side(self) -> str | None:
+        seen = support_selectors.conversation_seen_by(self.user, self.conversation_id)
+        return seen[1] if seen is not None else None
+
+    def _conversation(self):
+        # Read again each time: the access rule holds on every write, not only on joining.
+        seen = support_selectors.conversation_seen_by(self.user, self.conversation_id)
+        return seen[0] if seen is not None else None
+
+    @database_sync_to_async
+    def _mark_read(self) -> None:
+        conversation = self._conversation()
+        if conversation is not None:
+            support_services.mark_read(conversation=conversation, actor=self.user)
+
+    @database_sync_to_async
+    def _post(self, body: str, quick_reply: str) -> dict:
+        """The page's form, then the service (the asker asks, support answers; arbitrators
+        read only). A refusal is answered; the page keeps what was typed."""
+        with translation.override(self.language):
+            conversation = self._conversation()
+            if conversation is None or self.side == support_selectors.ARBITRATOR:
+                return {"type": "refused", "errors": [_("You can only read this conversation.")]}
+            if self.side == support_selectors.SUPPORT:
+                form = ReplyForm({"body": body, "quick_reply": quick_reply})
+            else:
+                form = SupportMessageForm({"body": body})
+            if not form.is_valid():
+                errors = [str(e) for field in form.errors.values() for e in field]
+                return {"type": "refused", "errors": errors}
+            try:
+                if self.side == support_selectors.SUPPORT:
+                    message = support_services.answer(
+                        conversation=conversation,
+                        actor=self.user,
+                        body=form.answer_for(conversation.asker),
+                    )
+                else:
+                    message = support_services.ask(
+                        conversation=conversation, actor=self.user, body=form.cleaned_data["body"]
+                    )
+            except AfterSalesError as error:
+                return {"type": "refused", "errors": [str(error.message)]}
+            return {"type": "sent", "id": message.pk}
+
+    @database_sync_to_async
+    def _messages_after(self, message_id: int) -> list[dict]:
+        messages = (
+            SupportMessage.objects.filter(conversation_id=self.conversation_id, pk__gt=message_id)
+            .select_related("author")
+            .order_by("pk")[:MISSED_AT_MOST]
+        )
+        return [support_payload(m, language=self.language) for m in messages]
+
+    @database_sync_to_async
+    def _message(self, message_id: int) -> dict | None:
+        message = (
+            SupportMessage.objects.filter(pk=message_id, conversation_id=self.conversation_id)
+            .select_related("author")
+            .first()
+        )
+        return support_payload(message, language=self.language) if message else None
+
+    @database_sync_to_async
+    def _say(self) -> str:
+        with translation.override(self.language):
             return _("The page could not understand that; reload it.")

@@ -19,7 +19,6 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.actors import is_arbitrator
 from aftersales.errors import AfterSalesError
-from orders.preferences import language_of
 
 from . import selectors, services
 from .forms import HandoverForm, OutcomeForm, ReplyForm
@@ -172,9 +171,7 @@ class ConversationAdmin(StaffQueueAdmin):
         form = ReplyForm(request.POST)
         if not form.is_valid():
             return self._again(request, pk, reply_form=form)
-        body = form.cleaned_data["body"].strip()
-        if not body:
-            body = form.cleaned_data["quick_reply"].text_for(language_of(conversation.asker))
+        body = form.answer_for(conversation.asker)
         return self._run(
             request,
             pk,

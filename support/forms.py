@@ -8,6 +8,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from orders.preferences import language_of
+
 from .models import Callback, Conversation, QuickReply
 
 # Call backs happen in the platform's business hours (China time): 09:00 to 21:00, within the
@@ -148,6 +150,11 @@ class ReplyForm(forms.Form):
         if not (data.get("body") or "").strip() and not data.get("quick_reply"):
             raise forms.ValidationError(_("Write an answer or choose a quick reply."))
         return data
+
+    def answer_for(self, asker) -> str:
+        """What is sent: the text written, else the quick reply in the asker's language."""
+        body = self.cleaned_data["body"].strip()
+        return body or self.cleaned_data["quick_reply"].text_for(language_of(asker))
 
 
 class HandoverForm(forms.Form):

@@ -23,6 +23,25 @@ def conversations_for_staff(user) -> QuerySet[Conversation]:
     return conversations.none()
 
 
+# Who looks at a conversation, for its pages and its live socket (portals/live.py).
+ASKER, SUPPORT, ARBITRATOR = "asker", "support", "arbitrator"
+
+
+def conversation_seen_by(user, pk) -> tuple[Conversation, str] | None:
+    """The conversation and the side ``user`` sees it from: its asker (writes as asking),
+    support staff (any conversation in their queue; write as answering), an arbitrator (only
+    one handed over to them; reads only); ``None`` for anyone else."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    conversation = conversations_for_asker(user).filter(pk=pk).first()
+    if conversation is not None:
+        return conversation, ASKER
+    conversation = conversations_for_staff(user).filter(pk=pk).first()
+    if conversation is None:
+        return None
+    return conversation, SUPPORT if is_support(user) else ARBITRATOR
+
+
 def request_of_party(user, pk) -> AfterSalesRequest | None:
     """A request the user may see as its buyer or seller, else ``None``."""
     try:

@@ -10,12 +10,19 @@
 // - The thread is "read" when the page opens, and again whenever it comes back into view with
 //   new messages from the other side.
 // - A dropped socket is opened again after 1, 2, 4 ... 30 seconds, and is sent what it missed.
+//
+// The same for a customer-service conversation (data-live-kind="support": the asker's page and
+// the staff's page in the admin): its messages are drawn as support/_thread.html draws them,
+// in the list marked data-live-list; the staff's quick reply goes with the text.
 (function () {
   "use strict";
 
   var thread = document.querySelector("[data-live]");
-  var timeline = document.getElementById("timeline");
-  if (!thread || !timeline || !("WebSocket" in window)) return;
+  if (!thread || !("WebSocket" in window)) return;
+  var support = thread.dataset.liveKind === "support";
+  var timeline = support ? thread.querySelector("[data-live-list]") : document.getElementById("timeline");
+  var shown = support ? "[id^=message-]" : ".entry-message[id^=message-]";
+  if (!timeline) return;
 
   var form = thread.querySelector("form[data-live-form]");
   // Made here, not in the page: without JavaScript there is nothing live to report.
@@ -23,7 +30,9 @@
   status.setAttribute("role", "status");
   status.setAttribute("data-live-status", "");
   status.hidden = true;
-  thread.querySelector("h2").insertAdjacentElement("afterend", status);
+  var heading = thread.querySelector("h2, h3");
+  if (heading) heading.insertAdjacentElement("afterend", status);
+  else thread.insertAdjacentElement("afterbegin", status);
   var errors = null;
   if (form) {
     errors = element("div", "errors");
@@ -43,7 +52,7 @@
     var lang = encodeURIComponent(document.documentElement.lang || "");
     // The last message shown: whatever came after it (while the socket was down) is sent first.
     var last = 0;
-    timeline.querySelectorAll(".entry-message[id^=message-]").forEach(function (item) {
+    timeline.querySelectorAll(shown).forEach(function (item) {
       last = Math.max(last, parseInt(item.id.slice(8), 10) || 0);
     });
     return scheme + location.host + thread.dataset.live + "?lang=" + lang + "&after=" + last;
@@ -69,7 +78,27 @@
     return node;
   }
 
+  function appendSupportMessage(data) {
+    if (document.getElementById("message-" + data.id)) return;
+    var item = element("li", "card message live-new" + (data.from_support ? " from-support" : ""));
+    item.id = "message-" + data.id;
+    var head = element("p", "muted");
+    head.appendChild(element("strong", "", data.who));
+    head.appendChild(document.createTextNode(" · "));
+    var time = element("time", "", data.at_text);
+    time.setAttribute("datetime", data.at);
+    head.appendChild(time);
+    item.appendChild(head);
+    var body = element("p");
+    textWithBreaks(body, data.body);
+    item.appendChild(body);
+    timeline.appendChild(item);
+    unseen = true; // the asker's page: the answer is read once the page is in front of them
+    readIfSeen();
+  }
+
   function appendMessage(data) {
+    if (support) return appendSupportMessage(data);
     if (!timeline || document.getElementById("message-" + data.id)) return;
     var item = element("li", "entry entry-message live-new");
     item.id = "message-" + data.id;
@@ -160,7 +189,7 @@
 
   function setBusy(busy) {
     if (!form) return;
-    var button = form.querySelector("button[type=submit]");
+    var button = form.querySelector("[type=submit]");
     if (button) button.disabled = busy;
   }
 
@@ -182,6 +211,8 @@
         showErrors([]);
         var body = form && form.querySelector("textarea");
         if (body) body.value = "";
+        var quick = form && form.querySelector("select[name=quick_reply]");
+        if (quick) quick.value = "";
       } else if (data.type === "refused") {
         setBusy(false);
         showErrors(data.errors);
@@ -204,8 +235,14 @@
       if (!isOpen() || (files && files.files.length)) return; // the normal post
       event.preventDefault();
       var body = form.querySelector("textarea");
+      var quick = form.querySelector("select[name=quick_reply]");
       setBusy(true);
-      socket.send(JSON.stringify({ type: "message", body: body ? body.value : "", ref: ++sent }));
+      socket.send(JSON.stringify({
+        type: "message",
+        body: body ? body.value : "",
+        quick_reply: quick ? quick.value : "",
+        ref: ++sent,
+      }));
     });
   }
   document.addEventListener("visibilitychange", readIfSeen);
