@@ -9,6 +9,7 @@ The live layer (WebSockets) can follow conversations through :data:`message_post
 a message has been committed.
 """
 
+import logging
 from datetime import datetime
 
 import django.dispatch
@@ -24,6 +25,8 @@ from disputes.models import Complaint
 from disputes.services import file_complaint
 
 from .models import Callback, Conversation, Message
+
+logger = logging.getLogger(__name__)
 
 # Sent on commit with ``message`` (a :class:`Message`): the hook for live updates.
 message_posted = django.dispatch.Signal()
@@ -64,8 +67,16 @@ def _post(conversation: Conversation, *, author, body: str, from_support: bool, 
         from_support=from_support,
         created_at=now,
     )
-    transaction.on_commit(lambda: message_posted.send(sender=Message, message=message))
+    transaction.on_commit(lambda: _tell_live(message))
     return message
+
+
+def _tell_live(message: Message) -> None:
+    """A receiver that fails (the channel layer down) is logged, never raised: the message is
+    already saved, and the pages show it on their next load (as ``aftersales.signals``)."""
+    for _receiver, outcome in message_posted.send_robust(sender=Message, message=message):
+        if isinstance(outcome, Exception):
+            logger.warning("live update of support message %s not sent: %r", message.pk, outcome)
 
 
 def _check_text(body: str) -> str:
