@@ -1,5 +1,5 @@
-"""The asker's side of customer service and call backs. Plain form posts: the live layer may
-follow a conversation through ``support.services.message_posted`` later."""
+"""The asker's side of customer service and call backs. Plain form posts; with JavaScript the
+conversation page is live too (``portals.live.SupportThreadConsumer``, ``static/js/live.js``)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required

@@ -20,7 +20,9 @@
   var thread = document.querySelector("[data-live]");
   if (!thread || !("WebSocket" in window)) return;
   var support = thread.dataset.liveKind === "support";
-  var timeline = support ? thread.querySelector("[data-live-list]") : document.getElementById("timeline");
+  var timeline = support
+    ? thread.querySelector("[data-live-list]")
+    : document.getElementById("timeline");
   var shown = support ? "[id^=message-]" : ".entry-message[id^=message-]";
   if (!timeline) return;
 
