@@ -47,7 +47,8 @@ def test_the_index_lists_every_article_and_the_ways_to_more_help():
     assert len(titles(response)) == len(Kind) + len(Reason)
     html = response.content.decode()
     assert 'href="/help/contact/new/"' in html and "Contact customer service" in html
-    assert 'href="/help/callback/new/"' in html
+    # a call back is asked about one request, from its page: the index says where
+    assert "Ask for a call back" in html and "“Talk to the platform”" in html
     assert 'href="/help/deadlines/"' in html
 
 
