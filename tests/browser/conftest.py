@@ -207,8 +207,11 @@ def browser(chromium, axe_checked):
         pytest.fail("Accessibility (axe-core) violations:\n" + "\n".join(inaccessible))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium():
+    """One Chromium for the browser tests, stopped once they are done: Playwright's sync API
+    keeps an event loop in the main thread while it runs, and the tests after these (the live
+    conversations' ``async_to_sync``) cannot run in a thread that holds one."""
     if not Path(CHROMIUM).exists():
         message = f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)"
         if REQUIRE_SERVICES:
