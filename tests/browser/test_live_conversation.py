@@ -21,6 +21,7 @@ from playwright.sync_api import expect
 from aftersales.models import Message
 from tests.aftersales.factories import file_request
 from tests.browser.conftest import sign_in
+from tests.conftest import _service_missing
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
@@ -38,7 +39,8 @@ def asgi_server(transactional_db):
     """Daphne serving ``config.asgi`` (with the static files) on a free port, against the test
     database; its URL."""
     if connection.vendor != "postgresql":
-        pytest.skip("the ASGI live server shares the test database: PostgreSQL only")
+        # a failure under REQUIRE_SERVICES=1 (CI), as for every test marked ``postgres``
+        _service_missing("the ASGI live server shares the test database: PostgreSQL only")
     db = connection.settings_dict
     port = free_port()
     env = {
